@@ -1,0 +1,71 @@
+"""Typed errors. Every message is written for a merchant: what went wrong and what to do.
+
+``code`` is a stable machine-readable identifier stored on failed jobs; ``retryable`` tells
+the job layer whether trying again later can help (a flaky storage) or not (a corrupt photo).
+"""
+
+from __future__ import annotations
+
+
+class GanImagingError(Exception):
+    """Base class of every error gan_imaging raises on purpose."""
+
+    code = "error"
+    retryable = False
+
+    def __init__(self, message: str, *, code: str | None = None, retryable: bool | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if retryable is not None:
+            self.retryable = retryable
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigurationError(GanImagingError):
+    code = "configuration"
+
+
+class InvalidImageError(GanImagingError):
+    """The uploaded file is not an image we accept. Never retried."""
+
+    code = "invalid_image"
+
+
+class UnsupportedFormatError(InvalidImageError):
+    code = "unsupported_format"
+
+
+class CorruptImageError(InvalidImageError):
+    code = "corrupt_image"
+
+
+class ImageTooLargeError(InvalidImageError):
+    code = "image_too_large"
+
+
+class SpecError(GanImagingError):
+    """A rendition spec is malformed (for example a width of 0)."""
+
+    code = "invalid_spec"
+
+
+class StorageError(GanImagingError):
+    """Reading the source or writing an output failed; usually transient."""
+
+    code = "storage"
+    retryable = True
+
+
+class ModelError(GanImagingError):
+    """A model could not be loaded or run."""
+
+    code = "model"
+
+
+class OutOfMemoryError(ModelError):
+    code = "out_of_memory"
+    retryable = True
