@@ -1,0 +1,184 @@
+"""Admin: a mixin for the shop's ModelAdmin (previews, status, actions) and job/rendition admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from gan_imaging import jobs
+from gan_imaging.conf import gan_settings
+from gan_imaging.core.errors import GanImagingError
+from gan_imaging.fields import GanImageField
+from gan_imaging.models import Job, JobStatus, Rendition
+
+PERMISSION = "gan_imaging.generate_renditions"
+
+STATUS_LABELS = {
+    "none": _("not generated"),
+    "pending": _("generating…"),
+    "failed": _("failed"),
+    "ready": _("ready"),
+}
+
+
+def gan_fields(model: Any) -> list[str]:
+    return [f.name for f in model._meta.fields if isinstance(f, GanImageField)]
+
+
+class GanImagingAdminMixin:
+    """Mix into a ``ModelAdmin`` of a model with ``GanImageField``s.
+
+    Adds a read-only "Generated images" block (previews, job progress, failure reasons) to the
+    change page, a ``gan_status`` column for ``list_display`` and the actions "Generate
+    renditions" and "Regenerate renditions" (permission ``gan_imaging.generate_renditions``).
+    """
+
+    gan_image_fields: list[str] | None = None
+
+    def get_gan_fields(self) -> list[str]:
+        return list(self.gan_image_fields or gan_fields(self.model))  # type: ignore[attr-defined]
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        if obj is not None and "gan_previews" not in fields:
+            fields.append("gan_previews")
+        return fields
+
+    def get_actions(self, request: Any) -> Any:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        if request.user.has_perm(PERMISSION):
+            for name in ("gan_generate", "gan_regenerate"):
+                func = getattr(type(self), name)
+                actions[name] = (func, name, func.short_description)
+        return actions
+
+    @admin.display(description=_("Generated images"))
+    def gan_previews(self, obj: Any) -> SafeString:
+        blocks = []
+        for name in self.get_gan_fields():
+            file = getattr(obj, name)
+            blocks.append(
+                {
+                    "field": obj._meta.get_field(name).verbose_name,
+                    "status": file.generation_status if file else "none",
+                    "status_label": STATUS_LABELS[file.generation_status if file else "none"],
+                    "renditions": file.rendition_list() if file else [],
+                    "jobs": list(file.jobs.select_related("content_type")[:10]) if file else [],
+                }
+            )
+        return render_to_string("gan_imaging/admin/previews.html", {"blocks": blocks})
+
+    @admin.display(description=_("Images"))
+    def gan_status(self, obj: Any) -> SafeString:
+        parts = []
+        for name in self.get_gan_fields():
+            file = getattr(obj, name)
+            status = file.generation_status if file else "none"
+            parts.append(
+                format_html(
+                    '<span class="gan-status gan-status-{}">{}</span>', status, STATUS_LABELS[status]
+                )
+            )
+        return format_html(" ".join(["{}"] * len(parts)), *parts)
+
+    def _queue(self, request: Any, queryset: Any, *, force: bool) -> None:
+        limit = int(gan_settings.ADMIN_MAX_SELECTION)
+        count = queryset.count()
+        if count > limit:
+            self.message_user(  # type: ignore[attr-defined]
+                request,
+                _("Select at most %(limit)d items at a time (you selected %(count)d).")
+                % {"limit": limit, "count": count},
+                messages.ERROR,
+            )
+            return
+        queued, problems = 0, []
+        for obj in queryset:
+            for name in self.get_gan_fields():
+                try:
+                    with transaction.atomic():
+                        queued += len(
+                            jobs.request(obj, name, force=force, new_seed=force, user=request.user)
+                        )
+                except GanImagingError as exc:
+                    problems.append(f"{obj}: {exc}")
+        self.message_user(  # type: ignore[attr-defined]
+            request,
+            ngettext("Queued %(n)d job.", "Queued %(n)d jobs.", queued) % {"n": queued},
+            messages.SUCCESS if queued else messages.INFO,
+        )
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)  # type: ignore[attr-defined]
+
+    def gan_generate(self, request: Any, queryset: Any) -> None:
+        self._queue(request, queryset, force=False)
+
+    gan_generate.short_description = _("Generate renditions")  # type: ignore[attr-defined]
+
+    def gan_regenerate(self, request: Any, queryset: Any) -> None:
+        self._queue(request, queryset, force=True)
+
+    gan_regenerate.short_description = _("Regenerate renditions")  # type: ignore[attr-defined]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("kind", "target_label", "status", "progress_pct", "attempts", "error_message",
+                    "created_at", "duration_ms")
+    list_filter = ("status", "kind")
+    search_fields = ("object_id", "error_message", "source_hash")
+    actions = ["retry_failed"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_generate_permission(self, request: Any) -> bool:
+        return request.user.has_perm(PERMISSION)
+
+    @admin.display(description=_("item"))
+    def target_label(self, obj: Job) -> str:
+        return f"{obj.content_type.name} #{obj.object_id}"
+
+    @admin.display(description=_("progress"))
+    def progress_pct(self, obj: Job) -> str:
+        return f"{obj.progress * 100:.0f} %"
+
+    @admin.action(description=_("Retry failed jobs"), permissions=["generate"])
+    def retry_failed(self, request: Any, queryset: Any) -> None:
+        with transaction.atomic():
+            n = jobs.retry(queryset)
+        self.message_user(
+            request, ngettext("Requeued %(n)d job.", "Requeued %(n)d jobs.", n) % {"n": n}
+        )
+
+
+@admin.register(Rendition)
+class RenditionAdmin(admin.ModelAdmin):
+    list_display = ("preview", "kind", "width", "height", "format", "bytes", "model_version",
+                    "seed", "created_at")
+    list_filter = ("kind", "format")
+    search_fields = ("object_id", "source_hash", "spec_key")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: Rendition) -> SafeString:
+        return format_html('<img src="{}" alt="" style="max-height:48px">', obj.file.url)
+
+
+__all__ = ["GanImagingAdminMixin", "JobAdmin", "RenditionAdmin", "JobStatus"]

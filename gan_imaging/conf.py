@@ -1,0 +1,85 @@
+"""The one ``GAN_IMAGING`` settings dict: documented defaults, read lazily, reloaded on change.
+
+Usage: ``from gan_imaging.conf import gan_settings; gan_settings.MAX_PIXELS``.
+Unknown keys are reported by system check ``gan_imaging.E001``; reading one raises
+``AttributeError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+#: Every setting, its default and what it means. The README's settings table mirrors this.
+DEFAULTS: dict[str, Any] = {
+    # Output kinds made automatically when a GanImageField gets a new file.
+    "ON_UPLOAD": ["thumbnails"],
+    # Per-kind spec options (see gan_imaging.core.specs), e.g. {"thumbnails": {"widths": [...]}}.
+    "SPECS": {},
+    # Celery queue names: CPU-only work and GPU work (GAN inference and training).
+    "QUEUES": {"cpu": "gan_imaging.cpu", "gpu": "gan_imaging.gpu"},
+    # Dotted path to the Celery app ("shop.celery.app"); None uses celery.current_app.
+    "CELERY_APP": None,
+    # torch device for GAN work: "auto" (cuda → mps → cpu), "cuda", "cuda:1", "mps", "cpu".
+    "DEVICE": "auto",
+    # Alias in settings.STORAGES for outputs and checkpoints.
+    "STORAGE": "default",
+    # Storage folder for generated files (names below it are content-derived).
+    "OUTPUT_PREFIX": "gan_imaging",
+    # Upload limits: accepted formats, megapixels, longest side (px), frames, bytes.
+    "ALLOWED_FORMATS": ["JPEG", "PNG", "WEBP", "GIF", "AVIF"],
+    "MAX_PIXELS": 50_000_000,
+    "MAX_SIDE": 20_000,
+    "MAX_FRAMES": 1_000,
+    "MAX_UPLOAD_BYTES": 30 * 1024 * 1024,
+    # Job execution: attempts before a job fails, lease (s) a claim holds without heartbeat,
+    # seconds a queued job may wait for its message before the sweeper republishes it.
+    "MAX_ATTEMPTS": 3,
+    "LEASE_SECONDS": 120,
+    "REPUBLISH_AFTER": 300,
+    # Admin: the most objects one "Generate"/"Regenerate" action may queue work for.
+    "ADMIN_MAX_SELECTION": 500,
+}
+
+
+class GanImagingSettings:
+    """Attribute access to ``settings.GAN_IMAGING`` merged over :data:`DEFAULTS`."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] | None = None
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        from django.conf import settings
+
+        value = getattr(settings, "GAN_IMAGING", {})
+        return value if isinstance(value, dict) else {}
+
+    def _merged(self) -> dict[str, Any]:
+        if self._cache is None:
+            merged = dict(DEFAULTS)
+            merged.update({k: v for k, v in self.user_settings.items() if k in DEFAULTS})
+            self._cache = merged
+        return self._cache
+
+    def unknown_keys(self) -> list[str]:
+        return sorted(set(self.user_settings) - set(DEFAULTS))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in DEFAULTS:
+            raise AttributeError(f"Invalid GAN_IMAGING setting: {name!r}")
+        return self._merged()[name]
+
+    def reload(self) -> None:
+        self._cache = None
+
+
+gan_settings = GanImagingSettings()
+
+
+@receiver(setting_changed)
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("GAN_IMAGING", "STORAGES"):
+        gan_settings.reload()

@@ -1,0 +1,53 @@
+"""The GAN engine: architectures, losses, training, checkpoints, metrics and sampling.
+
+Pure torch: no Django, no Celery. Importing this package imports torch, so
+``gan_imaging.core`` itself never imports it; thumbnail-only workers stay light.
+
+Public API (what the Django layer calls):
+
+- :class:`~.config.TrainConfig`, :func:`~.config.plain_seed_recipe`
+- :func:`~.train.train` ``(config, data, *, progress, should_stop, resume) -> Checkpoint``
+- :class:`~.checkpoint.Checkpoint` (``.model_version``), :func:`~.checkpoint.save`,
+  :func:`~.checkpoint.load`, :func:`~.checkpoint.read_meta`
+- :func:`~.inference.get_model`, :func:`~.inference.sample_images`,
+  :func:`~.inference.sample_texture`, :func:`~.inference.to_uint8`,
+  :func:`~.inference.run_with_oom_fallback`
+- :func:`~.device.resolve_device`, :data:`~.nets.ARCHS`
+- :func:`~.weights.bundled_path` for the shipped texture weights
+"""
+
+from gan_imaging.core.gan.checkpoint import Checkpoint, load, read_meta, save
+from gan_imaging.core.gan.config import TrainConfig, plain_seed_recipe
+from gan_imaging.core.gan.device import resolve_device
+from gan_imaging.core.gan.inference import (
+    clear_cache,
+    get_model,
+    run_with_oom_fallback,
+    sample_images,
+    sample_texture,
+    to_uint8,
+)
+from gan_imaging.core.gan.nets import ARCHS, build_nets
+from gan_imaging.core.gan.train import train
+from gan_imaging.core.gan.weights import BUNDLED, bundled_path
+
+__all__ = [
+    "ARCHS",
+    "BUNDLED",
+    "Checkpoint",
+    "TrainConfig",
+    "build_nets",
+    "bundled_path",
+    "clear_cache",
+    "get_model",
+    "load",
+    "plain_seed_recipe",
+    "read_meta",
+    "resolve_device",
+    "run_with_oom_fallback",
+    "sample_images",
+    "sample_texture",
+    "save",
+    "to_uint8",
+    "train",
+]

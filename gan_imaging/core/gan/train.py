@@ -1,0 +1,292 @@
+"""Training is one function: ``train(config, data, ...) -> Checkpoint``.
+
+The Celery task, the management command, the benchmark and the texture script are all thin
+callers of :func:`train`. It owns the loop; the loss helpers only return tensors.
+
+Each step is one D update (real and fake batch, optional lazy R1) then one G update, both
+through the same DiffAugment policy, followed by the EMA update. Every random draw (latents,
+real-batch indices, crops, augmentations) comes from one CPU ``torch.Generator`` seeded by
+``config.seed`` and stored in the checkpoint, so a run is reproducible and a resumed run
+continues the same random stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gan_imaging.core.errors import ConfigurationError, ModelError
+from gan_imaging.core.gan import checkpoint as ckpt_io
+from gan_imaging.core.gan.augment import diff_augment
+from gan_imaging.core.gan.checkpoint import Checkpoint
+from gan_imaging.core.gan.config import TrainConfig
+from gan_imaging.core.gan.device import resolve_device
+from gan_imaging.core.gan.ema import EMA
+from gan_imaging.core.gan.losses import d_loss, g_loss, r1_penalty
+from gan_imaging.core.gan.nets import LATENT_SPATIAL, build_nets
+
+Progress = Callable[[int, int, dict[str, float]], None]
+TrainData = torch.Tensor | Sequence[torch.Tensor]
+
+# Texture training generates this many extra noise cells on each side of a crop and discards
+# their pixels, so D judges the interior, which is what chunked inference produces. One cell
+# covers most of the receptive field (the rest is < 1 cell, see TextureGenerator.margin) at a
+# fraction of the cost of the full margin.
+TEXTURE_PAD_CELLS = 1
+
+
+def train(
+    config: TrainConfig,
+    data: TrainData,
+    *,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    resume: Checkpoint | str | Path | None = None,
+) -> Checkpoint:
+    """Train a GAN and return a checkpoint (also when stopped early).
+
+    data: for image GANs, float32 N x C x H x W in [-1, 1]. For ``texture``, the exemplar(s):
+    an N x C x H x W tensor or a list of C x H x W tensors in [-1, 1], each at least
+    ``config.crop`` pixels on both sides; random crops are sampled from them.
+    progress: called as ``progress(step, total_steps, metrics)`` every ``config.log_every``
+    steps and at the end; metrics holds loss_d, loss_g, r1, logit_real, logit_fake, sec_per_step.
+    should_stop: polled before every step; returning True ends training at the current step.
+    resume: a checkpoint (or its path) from a run with the same arch and arch kwargs; training
+    continues from its step, optimiser state and RNG state up to ``config.steps``.
+    Raises ConfigurationError for bad settings or data, ModelError if the losses diverge.
+    """
+    device = resolve_device(config.device)
+    use_bf16 = config.bf16 and device.type == "cuda"
+    rng = torch.Generator().manual_seed(config.seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        try:
+            nets = build_nets(config.arch, config.arch_kwargs)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigurationError(f"Cannot build architecture {config.arch!r}: {exc}") from None
+    G, D = nets.generator.to(device), nets.discriminator.to(device)
+    spatial = G.latent_kind == LATENT_SPATIAL
+    sampler = _TextureSampler(data, G, config, device) if spatial else _ImageSampler(data, device)
+
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=config.betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=config.betas)
+    ema = EMA(G, config.ema_decay) if config.ema_decay > 0 else None
+    start = 0
+    if resume is not None:
+        start = _restore(resume, config, G, D, ema, opt_g, opt_d, rng, device)
+
+    def autocast():
+        if use_bf16:
+            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def augment(x: torch.Tensor) -> torch.Tensor:
+        return diff_augment(x, config.diffaugment, rng) if config.diffaugment else x
+
+    metrics: dict[str, float] = {}
+    sums = {"loss_d": 0.0, "loss_g": 0.0, "r1": 0.0, "logit_real": 0.0, "logit_fake": 0.0}
+    logged = []
+    t0 = time.perf_counter()
+    t_log, n_log = t0, 0
+    step = start
+    G.train()
+    D.train()
+    while step < config.steps:
+        if should_stop is not None and should_stop():
+            break
+        # --- discriminator ---
+        real = sampler.real(config.batch_size, rng)
+        with torch.no_grad(), autocast():
+            fake = sampler.fake(G, config.batch_size, rng)
+        do_r1 = config.r1_gamma > 0 and step % config.r1_interval == 0
+        if do_r1:
+            real = real.detach().requires_grad_(True)
+        with autocast():
+            real_logits = D(augment(real)).float()
+            fake_logits = D(augment(fake.float())).float()
+        loss_d = d_loss(config.loss, real_logits, fake_logits)
+        r1 = torch.zeros((), device=device)
+        if do_r1:
+            r1 = r1_penalty(real_logits, real)
+            # Lazy regularisation (StyleGAN2): every r1_interval steps, scaled to match.
+            loss_d = loss_d + r1 * (config.r1_gamma / 2 * config.r1_interval)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+        # --- generator ---
+        D.requires_grad_(False)  # G's step needs gradients through D, not for D's weights
+        with autocast():
+            fake = sampler.fake(G, config.batch_size, rng)
+            fake_logits_g = D(augment(fake)).float()
+        loss_g = g_loss(config.loss, fake_logits_g)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        D.requires_grad_(True)
+        if ema is not None:
+            ema.update(G)
+        step += 1
+
+        logged.append((loss_d.detach(), loss_g.detach(), r1.detach(), real_logits.detach().mean(),
+                       fake_logits.detach().mean()))
+        n_log += 1
+        if step % config.log_every == 0 or step == config.steps:
+            # One host sync per log interval, not per step (matters on GPUs).
+            values = torch.stack([torch.stack(v) for v in logged]).mean(0).tolist()
+            logged.clear()
+            for key, value in zip(sums, values):
+                metrics[key] = float(value)
+            now = time.perf_counter()
+            metrics["sec_per_step"] = (now - t_log) / max(n_log, 1)
+            t_log, n_log = now, 0
+            if not all(math.isfinite(v) for v in values):
+                raise ModelError(
+                    f"GAN training diverged at step {step} (loss is not a number). Lower the "
+                    "learning rates or enable R1 (r1_gamma), then train again."
+                )
+            if progress is not None:
+                progress(step, config.steps, dict(metrics))
+    metrics["train_s"] = time.perf_counter() - t0
+    metrics["steps_done"] = float(step)
+    return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, metrics)
+
+
+class _ImageSampler:
+    """Uniform random batches (with replacement) from an N x C x H x W tensor in [-1, 1]."""
+
+    def __init__(self, data: TrainData, device: torch.device):
+        if not isinstance(data, torch.Tensor) or data.dim() != 4 or not data.is_floating_point():
+            raise ConfigurationError("Training images must be a float tensor N x C x H x W.")
+        if data.shape[0] == 0:
+            raise ConfigurationError("No training images were given.")
+        _check_range(data)
+        self.data = data.to(device=device, dtype=torch.float32)
+
+    def real(self, batch: int, rng: torch.Generator) -> torch.Tensor:
+        idx = torch.randint(0, self.data.shape[0], (batch,), generator=rng)
+        return self.data[idx.to(self.data.device)]
+
+    def fake(self, G: nn.Module, batch: int, rng: torch.Generator) -> torch.Tensor:
+        z = torch.randn(batch, G.z_dim, generator=rng).to(self.data.device)
+        return G(z)
+
+
+class _TextureSampler:
+    """Random ``crop`` x ``crop`` patches of the exemplars, and generated patches of that size."""
+
+    def __init__(self, data: TrainData, G: nn.Module, config: TrainConfig, device: torch.device):
+        exemplars = list(data.unbind(0)) if isinstance(data, torch.Tensor) else list(data)
+        if not exemplars:
+            raise ConfigurationError("No texture exemplar images were given.")
+        if config.crop % G.scale:
+            raise ConfigurationError(
+                f"crop ({config.crop}) must be a multiple of the generator's scale ({G.scale})."
+            )
+        for e in exemplars:
+            if e.dim() != 3 or e.shape[0] != G.channels or min(e.shape[1:]) < config.crop:
+                raise ConfigurationError(
+                    f"Each texture exemplar must be {G.channels} x H x W with H, W >= "
+                    f"{config.crop}; got {tuple(e.shape)}."
+                )
+            _check_range(e)
+        self.exemplars = [e.to(device=device, dtype=torch.float32) for e in exemplars]
+        self.crop = config.crop
+        self.cells = config.crop // G.scale + 2 * TEXTURE_PAD_CELLS
+        self.cut = TEXTURE_PAD_CELLS * G.scale
+        self.device = device
+
+    def real(self, batch: int, rng: torch.Generator) -> torch.Tensor:
+        c = self.crop
+        out = []
+        for i in torch.randint(0, len(self.exemplars), (batch,), generator=rng).tolist():
+            e = self.exemplars[i]
+            y = int(torch.randint(0, e.shape[1] - c + 1, (1,), generator=rng))
+            x = int(torch.randint(0, e.shape[2] - c + 1, (1,), generator=rng))
+            out.append(e[:, y : y + c, x : x + c])
+        return torch.stack(out)
+
+    def fake(self, G: nn.Module, batch: int, rng: torch.Generator) -> torch.Tensor:
+        noise = torch.randn(batch, G.z_dim, self.cells, self.cells, generator=rng)
+        phase = torch.rand(batch, G.n_periodic, generator=rng) * (2 * math.pi)
+        img = G(noise.to(self.device), phase.to(self.device))
+        return img[:, :, self.cut : self.cut + self.crop, self.cut : self.cut + self.crop]
+
+
+def _check_range(x: torch.Tensor) -> None:
+    lo, hi = float(x.min()), float(x.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < -1.01 or hi > 1.01:
+        raise ConfigurationError(
+            f"Training images must be scaled to [-1, 1] (found values in [{lo:.3g}, {hi:.3g}])."
+        )
+
+
+def _optimizer_tensors(prefix: str, opt: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
+    out = {}
+    for index, state in opt.state_dict()["state"].items():
+        for key, value in state.items():
+            out[f"{prefix}.{index}.{key}"] = torch.as_tensor(value)
+    return out
+
+
+def _load_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, device) -> None:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for name, value in tensors.items():
+        if name.startswith(prefix + "."):
+            _, index, key = name.split(".", 2)
+            # Adam keeps "step" on the CPU unless capturable; exp_avg* live with the params.
+            state.setdefault(int(index), {})[key] = value.cpu() if key == "step" else value.to(device)
+    full = opt.state_dict()
+    full["state"] = state
+    opt.load_state_dict(full)
+
+
+def _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, metrics) -> Checkpoint:
+    state = {
+        **_optimizer_tensors("opt_g", opt_g),
+        **_optimizer_tensors("opt_d", opt_d),
+        "rng": rng.get_state(),
+        "ema_updates": torch.tensor(ema.num_updates if ema else 0),
+    }
+    G.eval()
+    return Checkpoint(
+        arch=config.arch,
+        arch_kwargs=dict(config.arch_kwargs),
+        generator=ema.shadow if ema is not None else G,
+        raw_generator=G if ema is not None else None,
+        discriminator=D,
+        train_state=state,
+        config=config.to_dict(),
+        step=step,
+        metrics=metrics,
+        name=config.name,
+    )
+
+
+def _restore(resume, config, G, D, ema, opt_g, opt_d, rng, device) -> int:
+    ckpt = ckpt_io.load(resume, device=device) if isinstance(resume, str | Path) else resume
+    if ckpt.arch != config.arch or dict(ckpt.arch_kwargs) != dict(config.arch_kwargs):
+        raise ConfigurationError(
+            f"Cannot resume: the checkpoint is {ckpt.arch} {ckpt.arch_kwargs}, the settings ask "
+            f"for {config.arch} {dict(config.arch_kwargs)}."
+        )
+    if ckpt.discriminator is None or not ckpt.train_state:
+        raise ConfigurationError("Cannot resume from an inference-only checkpoint.")
+    if (ema is None) != (ckpt.raw_generator is None):
+        raise ConfigurationError("Cannot resume: EMA on/off differs from the checkpoint's run.")
+    live = ckpt.raw_generator if ckpt.raw_generator is not None else ckpt.generator
+    G.load_state_dict(live.state_dict())
+    D.load_state_dict(ckpt.discriminator.state_dict())
+    if ema is not None:
+        ema.shadow.load_state_dict(ckpt.generator.state_dict())
+        ema.num_updates = int(ckpt.train_state["ema_updates"])
+    _load_optimizer("opt_g", opt_g, ckpt.train_state, device)
+    _load_optimizer("opt_d", opt_d, ckpt.train_state, device)
+    rng.set_state(ckpt.train_state["rng"].cpu())
+    return ckpt.step

@@ -1,0 +1,35 @@
+"""Where the bundled default weights live (``gan_imaging/core/weights/``).
+
+They are trained by ``scripts/train_textures.py`` (one command, reproducible) and shipped as
+package data; sources and licences are in each sidecar JSON and in ``weights/README.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gan_imaging.core.errors import ModelError
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+
+# style -> file prefix inside WEIGHTS_DIR
+BUNDLED: dict[str, str] = {
+    "brick": "texture_brick",
+    "gravel": "texture_gravel",
+}
+
+
+def bundled_path(style: str) -> Path:
+    """Path of a bundled texture checkpoint's ``.safetensors`` file (for ``get_model``)."""
+    try:
+        prefix = BUNDLED[style]
+    except KeyError:
+        known = ", ".join(sorted(BUNDLED))
+        raise ModelError(f"There is no bundled texture style {style!r}; choose one of {known}.")
+    path = WEIGHTS_DIR / f"{prefix}.safetensors"
+    if not path.exists():
+        raise ModelError(
+            f"The bundled {style!r} texture weights are missing ({path}); reinstall gan_imaging "
+            "or run scripts/train_textures.py."
+        )
+    return path

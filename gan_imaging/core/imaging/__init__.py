@@ -1,0 +1,1 @@
+"""Safe decoding, colour normalisation, resizing and metadata-free encoding."""

@@ -1,0 +1,58 @@
+"""What every pipeline returns and receives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from gan_imaging.core.specs import Spec
+
+
+@dataclass(frozen=True)
+class Output:
+    """One encoded file a pipeline produced.
+
+    ``key`` names the output within its spec (e.g. ``"640w.webp"``); width/height in px;
+    ``format`` is a key of :data:`gan_imaging.core.imaging.encode.FORMATS`.
+    """
+
+    key: str
+    data: bytes
+    format: str
+    width: int
+    height: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _no_progress(fraction: float) -> None:
+    return None
+
+
+@dataclass
+class Context:
+    """Per-run inputs besides the image: the seed (0–2³¹−1), a progress callback taking a
+    fraction 0.0–1.0 (called between steps; also the job's heartbeat), and loaded models."""
+
+    seed: int = 0
+    progress: Callable[[float], None] = _no_progress
+    models: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A registered output kind.
+
+    ``version`` changes whenever the same input and spec would give different bytes; it is
+    recorded on every output as its model version. ``device`` is ``"cpu"`` or ``"gpu"`` and
+    picks the worker queue.
+    """
+
+    kind: str
+    version: str
+    device: str
+    spec_type: type[Spec]
+    run: Callable[[Image.Image, Any, Context], list[Output]]
+    label: str = ""

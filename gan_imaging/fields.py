@@ -1,0 +1,192 @@
+"""``GanImageField``: a drop-in ``ImageField`` that validates safely and queues generation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models.fields.files import ImageFieldFile
+from django.db.models.signals import post_init, post_save
+from django.utils.translation import gettext_lazy as _
+
+from gan_imaging.core.errors import InvalidImageError
+from gan_imaging.core.imaging.decode import content_hash, read_limited, validate
+from gan_imaging.core.imaging.encode import FORMATS
+from gan_imaging.limits import allowed_extensions, upload_limits
+
+_PENDING = "_gan_imaging_pending"
+_LOADED = "_gan_imaging_loaded"
+
+
+def check_upload(fileobj: Any) -> tuple[bytes, str]:
+    """Read, validate and hash an uploaded file. Raises ``InvalidImageError`` subclasses."""
+    if hasattr(fileobj, "seek"):
+        fileobj.seek(0)
+    data = read_limited(fileobj, upload_limits())
+    info = validate(data, upload_limits())
+    if hasattr(fileobj, "seek"):
+        fileobj.seek(0)
+    return data, info.format
+
+
+class GanImageFormField(forms.ImageField):
+    """Form field: the same checks as the worker (allow-list, pixel cap, real decode)."""
+
+    default_error_messages = {
+        "invalid_image": _("Upload a valid image."),
+    }
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault(
+            "validators", [FileExtensionValidator(allowed_extensions=allowed_extensions())]
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault(
+            "accept", ",".join(sorted({f".{e}" for e in allowed_extensions()}))
+        )
+
+    def to_python(self, data: Any) -> Any:
+        f = forms.FileField.to_python(self, data)
+        if f is None:
+            return None
+        try:
+            data, fmt = check_upload(f)
+        except InvalidImageError as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
+        # Spares the model field a second decode of the same bytes.
+        f.gan_imaging_sha256 = content_hash(data)
+        f.content_type = {"JPEG": "image/jpeg", "GIF": "image/gif"}.get(
+            fmt, FORMATS.get(fmt.lower(), FORMATS["png"]).mime
+        )
+        return f
+
+
+class GanImageFieldFile(ImageFieldFile):
+    """The field's value. Adds read-only access to generated renditions (rows only)."""
+
+    def _target_filter(self) -> dict[str, Any]:
+        from django.contrib.contenttypes.models import ContentType
+
+        ct = ContentType.objects.get_for_model(self.instance, for_concrete_model=False)
+        return {"content_type": ct, "object_id": str(self.instance.pk), "field_name": self.field.name}
+
+    @property
+    def jobs(self) -> models.QuerySet:
+        from gan_imaging.models import Job
+
+        if not self or self.instance.pk is None:
+            return Job.objects.none()
+        return Job.objects.filter(**self._target_filter())
+
+    @property
+    def renditions(self) -> models.QuerySet:
+        """Renditions of the current photo (the newest requested source), all kinds."""
+        from gan_imaging.models import Rendition
+
+        if not self or self.instance.pk is None:
+            return Rendition.objects.none()
+        where = self._target_filter()
+        latest = (
+            self.jobs.filter(source_name=self.name).order_by("-created_at").values("source_hash")[:1]
+        )
+        return Rendition.objects.filter(**where, source_hash=models.Subquery(latest))
+
+    def rendition_list(self) -> list[Any]:
+        """The renditions as a list, cached on this value for the life of the object."""
+        cache = self.__dict__.get("_gan_renditions")
+        if cache is None:
+            cache = list(self.renditions)
+            self.__dict__["_gan_renditions"] = cache
+        return cache
+
+    def thumbnail(self, width: int, format: str = "webp") -> Any:
+        """The smallest thumbnail at least ``width`` px wide in ``format`` (else the widest
+        one there is), or None while none is ready. Reads rows only, never generates."""
+        found = [
+            r for r in self.rendition_list() if r.kind == "thumbnails" and r.format == format
+        ]
+        if not found:
+            return None
+        wide_enough = [r for r in found if r.width >= width]
+        return min(wide_enough, key=lambda r: r.width) if wide_enough else max(
+            found, key=lambda r: r.width
+        )
+
+    @property
+    def generation_status(self) -> str:
+        """``"none"``, ``"pending"``, ``"failed"`` or ``"ready"`` for the current photo."""
+        jobs = list(self.jobs.filter(source_name=self.name).values_list("status", flat=True))
+        if not jobs:
+            return "none"
+        if any(s in ("queued", "running") for s in jobs):
+            return "pending"
+        if any(s == "failed" for s in jobs):
+            return "failed"
+        return "ready"
+
+
+class GanImageField(models.ImageField):
+    """``ImageField`` that validates uploads safely and creates generation jobs on save.
+
+    ``outputs``: output kinds to make when the file changes (default: ``ON_UPLOAD`` setting).
+    """
+
+    attr_class = GanImageFieldFile
+    description = _("Image processed by gan_imaging")
+
+    def __init__(self, *args: Any, outputs: list[str] | None = None, **kwargs: Any):
+        self.outputs = list(outputs) if outputs is not None else None
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> tuple[Any, ...]:
+        name, path, args, kwargs = super().deconstruct()
+        if self.outputs is not None:
+            kwargs["outputs"] = self.outputs
+        return name, path, args, kwargs
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"form_class": GanImageFormField, **kwargs})
+
+    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
+        super().contribute_to_class(cls, name, **kwargs)
+        if not cls._meta.abstract:
+            post_init.connect(_remember_names, sender=cls, weak=False)
+            post_save.connect(_request_jobs, sender=cls, weak=False)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        file = getattr(model_instance, self.attname)
+        loaded = model_instance.__dict__.get(_LOADED, {}).get(self.name)
+        if file and not file._committed:
+            # A new upload, from a form or from code: the same checks either way.
+            digest = getattr(file.file, "gan_imaging_sha256", None)
+            if digest is None:
+                data, _fmt = check_upload(file.file)
+                digest = content_hash(data)
+            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = digest
+        elif file and file.name != loaded:
+            # A name pointing at a file already in storage: hash it from there.
+            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = None
+        return super().pre_save(model_instance, add)
+
+
+def _remember_names(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    names = {}
+    for f in sender._meta.concrete_fields:
+        if isinstance(f, GanImageField):
+            names[f.name] = instance.__dict__.get(f.attname)
+            if hasattr(names[f.name], "name"):
+                names[f.name] = names[f.name].name
+    instance.__dict__[_LOADED] = names
+
+
+def _request_jobs(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    from gan_imaging import jobs
+
+    pending = instance.__dict__.pop(_PENDING, {})
+    for name, source_hash in pending.items():
+        jobs.request(instance, name, source_hash=source_hash)
+        file = getattr(instance, name)
+        instance.__dict__.setdefault(_LOADED, {})[name] = file.name if file else None

@@ -1,0 +1,36 @@
+"""Celery tasks: ids in, one call to ``jobs``, delivery policy on the decorator.
+
+``acks_late`` + ``reject_on_worker_lost`` redeliver a job whose worker died; the job row's
+claim and attempts cap make that safe. Results live in the database, never in Celery.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from gan_imaging import jobs
+
+
+@shared_task(
+    name=jobs.TASK_NAME,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    serializer="json",
+    max_retries=None,  # the job row's attempts cap decides
+    soft_time_limit=14 * 60,
+    time_limit=15 * 60,
+)
+def run_job(self, job_id: str) -> str:
+    outcome = jobs.execute(job_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(name="gan_imaging.sweep", ignore_result=True, acks_late=False)
+def sweep() -> dict[str, int]:
+    result = jobs.sweep()
+    return {"republished": result.republished, "recovered": result.recovered,
+            "failed": result.failed}
