@@ -83,7 +83,9 @@ class GanImagingAdminMixin:
             status = file.generation_status if file else "none"
             parts.append(
                 format_html(
-                    '<span class="gan-status gan-status-{}">{}</span>', status, STATUS_LABELS[status]
+                    '<span class="gan-status gan-status-{}">{}</span>',
+                    status,
+                    STATUS_LABELS[status],
                 )
             )
         return format_html(" ".join(["{}"] * len(parts)), *parts)

@@ -22,7 +22,10 @@ _LOADED = "_gan_imaging_loaded"
 
 
 def check_upload(fileobj: Any) -> tuple[bytes, str]:
-    """Read, validate and hash an uploaded file. Raises ``InvalidImageError`` subclasses."""
+    """Read and validate an upload (a file object or bytes); returns (bytes, Pillow format).
+
+    Raises ``InvalidImageError`` subclasses with a message for the merchant.
+    """
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)
     data = read_limited(fileobj, upload_limits())
@@ -71,7 +74,11 @@ class GanImageFieldFile(ImageFieldFile):
         from django.contrib.contenttypes.models import ContentType
 
         ct = ContentType.objects.get_for_model(self.instance, for_concrete_model=False)
-        return {"content_type": ct, "object_id": str(self.instance.pk), "field_name": self.field.name}
+        return {
+            "content_type": ct,
+            "object_id": str(self.instance.pk),
+            "field_name": self.field.name,
+        }
 
     @property
     def jobs(self) -> models.QuerySet:
@@ -166,9 +173,12 @@ class GanImageField(models.ImageField):
                 data, _fmt = check_upload(file.file)
                 digest = content_hash(data)
             model_instance.__dict__.setdefault(_PENDING, {})[self.name] = digest
-        elif file and file.name != loaded:
-            # A name pointing at a file already in storage: hash it from there.
-            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = None
+        elif file and (add or file.name != loaded):
+            # A name pointing at a file already in storage: check and hash it from there.
+            from gan_imaging.jobs import read_source
+
+            data, _fmt = check_upload(read_source(file))
+            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = content_hash(data)
         return super().pre_save(model_instance, add)
 
 

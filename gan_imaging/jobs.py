@@ -119,7 +119,7 @@ def request(
             or existing.filter(status=JobStatus.SUCCEEDED, model_version=pipeline.version).exists()
         ):
             continue
-        seed = random.SystemRandom().randrange(2**31) if new_seed else 0
+        seed = random.SystemRandom().randrange(2**31) if new_seed and pipeline.seeded else 0
         created.append(
             Job.objects.create(
                 content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
@@ -355,15 +355,17 @@ def sweep(*, now: Any = None) -> SweepResult:
             lease_owner="",
             lease_expires_at=None,
         )
-        result.recovered = expired.update(
+        recovered = list(expired.values_list("pk", flat=True))
+        result.recovered = Job.objects.filter(pk__in=recovered, status=JobStatus.RUNNING).update(
             status=JobStatus.QUEUED, lease_owner="", lease_expires_at=None, published_at=None
         )
     stale = now - timedelta(seconds=gan_settings.REPUBLISH_AFTER)
+    # Jobs younger than a few seconds are still being published by their request's on_commit.
     due = Job.objects.filter(status=JobStatus.QUEUED).filter(
         Q(published_at__isnull=True, created_at__lt=now - timedelta(seconds=10))
         | Q(published_at__lt=stale)
     )
-    ids = list(due.values_list("pk", flat=True)[:500])
+    ids = recovered + list(due.exclude(pk__in=recovered).values_list("pk", flat=True)[:500])
     if ids:
         result.republished = publish(ids)
     return result

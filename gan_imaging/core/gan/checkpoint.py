@@ -90,6 +90,14 @@ def model_version(arch: str, name: str, generator: nn.Module) -> str:
     return f"{slug}-{weights_hash(generator)[:8]}"
 
 
+@torch.no_grad()
+def round_to_half(module: nn.Module) -> None:
+    """Round floating weights to float16 precision in place (kept as float32)."""
+    for t in module.state_dict().values():
+        if t.is_floating_point():
+            t.copy_(t.half().to(t.dtype))
+
+
 def _prefix(dir_or_prefix: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
     path = Path(dir_or_prefix)
     if path.is_dir() or str(dir_or_prefix).endswith(os.sep):
@@ -115,10 +123,7 @@ def save(
     matches what :func:`load` will compute.
     """
     if half:
-        with torch.no_grad():
-            for t in ckpt.generator.state_dict().values():
-                if t.is_floating_point():
-                    t.copy_(t.half().float())
+        round_to_half(ckpt.generator)
     prefix = _prefix(dir_or_prefix, ckpt)
     prefix.parent.mkdir(parents=True, exist_ok=True)
     groups: dict[str, dict[str, torch.Tensor]] = {"g": ckpt.generator.state_dict()}

@@ -52,7 +52,7 @@ def train(
     """Train a GAN and return a checkpoint (also when stopped early).
 
     data: for image GANs, float32 N x C x H x W in [-1, 1]. For ``texture``, the exemplar(s):
-    an N x C x H x W tensor or a list of C x H x W tensors in [-1, 1], each at least
+    one C x H x W tensor, an N x C x H x W tensor or a list of C x H x W tensors in [-1, 1], each at least
     ``config.crop`` pixels on both sides; random crops are sampled from them.
     progress: called as ``progress(step, total_steps, metrics)`` every ``config.log_every``
     steps and at the end; metrics holds loss_d, loss_g, r1, logit_real, logit_fake, sec_per_step.
@@ -182,7 +182,10 @@ class _TextureSampler:
     """Random ``crop`` x ``crop`` patches of the exemplars, and generated patches of that size."""
 
     def __init__(self, data: TrainData, G: nn.Module, config: TrainConfig, device: torch.device):
-        exemplars = list(data.unbind(0)) if isinstance(data, torch.Tensor) else list(data)
+        if isinstance(data, torch.Tensor):
+            exemplars = [data] if data.dim() == 3 else list(data.unbind(0))
+        else:
+            exemplars = list(data)
         if not exemplars:
             raise ConfigurationError("No texture exemplar images were given.")
         if config.crop % G.scale:

@@ -47,7 +47,8 @@ class Pipeline:
 
     ``version`` changes whenever the same input and spec would give different bytes; it is
     recorded on every output as its model version. ``device`` is ``"cpu"`` or ``"gpu"`` and
-    picks the worker queue.
+    picks the worker queue. ``seeded`` kinds draw a new seed on "Regenerate"; deterministic
+    kinds (thumbnails) always use seed 0, so regenerating them rewrites nothing.
     """
 
     kind: str
@@ -56,3 +57,4 @@ class Pipeline:
     spec_type: type[Spec]
     run: Callable[[Image.Image, Any, Context], list[Output]]
     label: str = ""
+    seeded: bool = False

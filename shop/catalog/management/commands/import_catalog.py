@@ -26,8 +26,8 @@ def import_photo(path: Path, *, name: str | None = None, price: Decimal | None =
             price=price or Decimal(rng.randrange(900, 19900)) / 100,
             description=f"Imported from {path.name}.",
         )
-        product.image.save(path.name, File(fh), save=False)
-        product.save()
+        product.image = File(fh, name=path.name)
+        product.save()  # validates the photo before anything is written
     return product
 
 
