@@ -1,0 +1,44 @@
+"""The service layer: every piece of job logic lives here.
+
+``request`` writes Job rows inside the caller's transaction and publishes their ids on commit;
+``execute`` claims a row with a conditional UPDATE, runs the pure pipeline, stores the outputs
+under input-derived names and records Rendition rows; ``sweep`` republishes lost messages and
+recovers expired leases. A job can run twice without harm: claims are exclusive and outputs are
+idempotent rows, which is what makes ``acks_late`` safe.
+"""
+
+
+from gan_imaging.core.imaging.decode import content_hash
+from gan_imaging.jobs.common import (
+    TASK_NAME,
+    celery_app,
+    pipeline_for,
+    queue_for,
+    spec_for,
+    target_filter,
+    worker_id,
+)
+from gan_imaging.jobs.execution import Outcome, claim, execute, give_up_message
+from gan_imaging.jobs.requests import publish, read_source, request, retry
+from gan_imaging.jobs.sweeping import SweepResult, sweep
+
+__all__ = [
+    "TASK_NAME",
+    "Outcome",
+    "SweepResult",
+    "celery_app",
+    "claim",
+    "content_hash",
+    "execute",
+    "give_up_message",
+    "pipeline_for",
+    "publish",
+    "queue_for",
+    "read_source",
+    "request",
+    "retry",
+    "spec_for",
+    "sweep",
+    "target_filter",
+    "worker_id",
+]

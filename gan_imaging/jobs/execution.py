@@ -1,0 +1,180 @@
+"""Running one job: claim with a lease, heartbeat, pipeline, outputs, finish or retry."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from gan_imaging import outputs, signals
+from gan_imaging.conf import gan_settings
+from gan_imaging.core.errors import GanImagingError, SpecError
+from gan_imaging.core.imaging.decode import content_hash, decode
+from gan_imaging.core.pipelines import Context
+from gan_imaging.jobs.common import pipeline_for, worker_id
+from gan_imaging.jobs.requests import read_source
+from gan_imaging.limits import upload_limits
+from gan_imaging.models import Job, JobStatus
+
+log = logging.getLogger("gan_imaging.jobs")
+
+
+@dataclass
+class Outcome:
+    """What ``execute`` did: ``status`` is a JobStatus value or ``"skipped"`` (not claimed).
+    ``retry_in`` (s) asks the caller to deliver the job again after that delay."""
+
+    status: str
+    retry_in: float | None = None
+    renditions: list[Any] = field(default_factory=list)
+
+
+def claim(job_id: Any, owner: str) -> Job | None:
+    """Atomically take the job; None when another worker has it or it is finished."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=gan_settings.LEASE_SECONDS)
+    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+    n = (
+        Job.objects.filter(claimable, pk=job_id, attempts__lt=F("max_attempts"))
+        .update(
+            status=JobStatus.RUNNING,
+            attempts=F("attempts") + 1,
+            lease_owner=owner,
+            lease_expires_at=lease,
+            heartbeat_at=now,
+            started_at=now,
+            progress=0.0,
+        )
+    )
+    if n == 1:
+        return Job.objects.select_related("content_type").get(pk=job_id)
+    # A queued job whose attempts are spent (its last run died with the worker) ends here.
+    Job.objects.filter(
+        claimable, pk=job_id, attempts__gte=F("max_attempts")
+    ).update(
+        status=JobStatus.FAILED,
+        error_code="worker_lost",
+        error_message=give_up_message(),
+        finished_at=now,
+        lease_owner="",
+        lease_expires_at=None,
+    )
+    return None
+
+
+def give_up_message() -> str:
+    return (
+        "Generation stopped unexpectedly several times (the worker was restarted or ran out of "
+        "memory). Use “Retry failed” to try again; if it keeps failing, try a smaller photo."
+    )
+
+
+class _Heartbeat:
+    """Progress callback that also extends the lease, at most once a second."""
+
+    def __init__(self, job: Job, owner: str):
+        self.job, self.owner, self.last = job, owner, 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now_s = time.monotonic()
+        if now_s - self.last < 1.0 and fraction < 1.0:
+            return
+        self.last = now_s
+        now = timezone.now()
+        Job.objects.filter(pk=self.job.pk, lease_owner=self.owner).update(
+            progress=max(0.0, min(1.0, fraction)),
+            heartbeat_at=now,
+            lease_expires_at=now + timedelta(seconds=gan_settings.LEASE_SECONDS),
+        )
+
+
+def _finish(job: Job, owner: str, status: str, **extra: Any) -> bool:
+    now = timezone.now()
+    started = job.started_at or now
+    n = Job.objects.filter(pk=job.pk, lease_owner=owner, status=JobStatus.RUNNING).update(
+        status=status,
+        finished_at=now,
+        duration_ms=int((now - started).total_seconds() * 1000),
+        lease_owner="",
+        lease_expires_at=None,
+        **extra,
+    )
+    if n == 0:
+        log.warning("job %s: lease lost before finishing; result of this run discarded", job.pk)
+    return n == 1
+
+
+def execute(job_id: Any, *, owner: str | None = None) -> Outcome:
+    """Run one job to completion. Safe to call any number of times for the same id."""
+    owner = owner or worker_id()
+    job = claim(job_id, owner)
+    if job is None:
+        return Outcome("skipped")
+    try:
+        renditions = _run(job, owner)
+    except _Superseded as exc:
+        _finish(job, owner, JobStatus.CANCELLED, error_code="superseded", error_message=str(exc))
+        return Outcome(JobStatus.CANCELLED)
+    except GanImagingError as exc:
+        return _fail_or_retry(job, owner, exc.code, exc.message, exc.retryable)
+    except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker or lose the job
+        log.exception("job %s crashed", job.pk)
+        return _fail_or_retry(
+            job,
+            owner,
+            "internal",
+            f"An unexpected error stopped generation ({type(exc).__name__}). "
+            "The details are in the worker log.",
+            True,
+        )
+    if _finish(job, owner, JobStatus.SUCCEEDED, progress=1.0, error_code="", error_message=""):
+        signals.rendition_ready.send(sender=Job, job=job, renditions=renditions)
+    return Outcome(JobStatus.SUCCEEDED, renditions=renditions)
+
+
+def _fail_or_retry(job: Job, owner: str, code: str, message: str, retryable: bool) -> Outcome:
+    job.refresh_from_db(fields=["attempts", "max_attempts"])
+    if retryable and job.attempts < job.max_attempts:
+        delay = min(300.0, 5.0 * 2 ** (job.attempts - 1))
+        Job.objects.filter(pk=job.pk, lease_owner=owner).update(
+            status=JobStatus.QUEUED,
+            lease_owner="",
+            lease_expires_at=None,
+            error_code=code,
+            error_message=message,
+            published_at=timezone.now() + timedelta(seconds=delay),
+        )
+        return Outcome(JobStatus.QUEUED, retry_in=delay)
+    _finish(job, owner, JobStatus.FAILED, error_code=code, error_message=message)
+    return Outcome(JobStatus.FAILED)
+
+
+class _Superseded(Exception):
+    pass
+
+
+def _run(job: Job, owner: str) -> list[Any]:
+    model = job.content_type.model_class()
+    instance = model._default_manager.filter(pk=job.object_id).first() if model else None
+    if instance is None:
+        raise _Superseded("The item was deleted before its images were generated.")
+    fieldfile = getattr(instance, job.field_name, None)
+    if not fieldfile or fieldfile.name != job.source_name:
+        raise _Superseded("The photo was replaced; a newer job generates its images.")
+    data = read_source(fieldfile)
+    if content_hash(data) != job.source_hash:
+        raise _Superseded("The photo was replaced; a newer job generates its images.")
+    pipeline = pipeline_for(job.kind)
+    try:
+        spec = pipeline.spec_type.from_dict(job.spec)
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"The job's settings are invalid: {exc}") from exc
+    image, _info = decode(data, upload_limits())
+    heartbeat = _Heartbeat(job, owner)
+    results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat))
+    return outputs.save_all(job, results, pipeline.version)

@@ -1,0 +1,144 @@
+"""Creating jobs (inside the caller's transaction) and publishing them after commit."""
+
+from __future__ import annotations
+
+import logging
+import random
+from functools import partial
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gan_imaging.conf import gan_settings
+from gan_imaging.core.errors import StorageError
+from gan_imaging.core.imaging.decode import content_hash, read_limited
+from gan_imaging.jobs.common import (
+    TASK_NAME,
+    celery_app,
+    pipeline_for,
+    queue_for,
+    spec_for,
+    target_filter,
+)
+from gan_imaging.limits import upload_limits
+from gan_imaging.models import ACTIVE_STATUSES, Job, JobStatus
+
+log = logging.getLogger("gan_imaging.jobs")
+
+
+def read_source(fieldfile: Any) -> bytes:
+    """Bytes of a stored field file, with the upload size cap applied."""
+    try:
+        fieldfile.open("rb")
+        try:
+            return read_limited(fieldfile.file, upload_limits())
+        finally:
+            fieldfile.close()
+    except (OSError, ValueError) as exc:
+        raise StorageError(f"The photo could not be read from storage: {exc}") from exc
+
+
+def request(
+    instance: models.Model,
+    field_name: str,
+    kinds: list[str] | None = None,
+    *,
+    source_hash: str | None = None,
+    force: bool = False,
+    new_seed: bool = False,
+    user: Any = None,
+) -> list[Job]:
+    """Create Job rows for ``kinds`` of ``instance.<field_name>``; publish them on commit.
+
+    Without ``force`` a kind is skipped when an active or succeeded job already covers the same
+    source, spec and version. ``new_seed`` draws a fresh seed (0–2³¹−1) for seeded kinds.
+    Call inside the transaction that saved the instance so rows and upload commit together.
+    """
+    fieldfile = getattr(instance, field_name)
+    if not fieldfile:
+        return []
+    if kinds is None:
+        kinds = list(getattr(fieldfile.field, "outputs", None) or gan_settings.ON_UPLOAD)
+    if source_hash is None:
+        source_hash = content_hash(read_source(fieldfile))
+    where = target_filter(instance, field_name)
+    created: list[Job] = []
+    for kind in kinds:
+        pipeline = pipeline_for(kind)
+        spec = spec_for(kind)
+        existing = Job.objects.filter(where, kind=kind, source_hash=source_hash, spec=spec)
+        if not force and (
+            existing.filter(status__in=ACTIVE_STATUSES).exists()
+            or existing.filter(status=JobStatus.SUCCEEDED, model_version=pipeline.version).exists()
+        ):
+            continue
+        seed = random.SystemRandom().randrange(2**31) if new_seed and pipeline.seeded else 0
+        created.append(
+            Job.objects.create(
+                content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+                object_id=str(instance.pk),
+                field_name=field_name,
+                kind=kind,
+                spec=spec,
+                source_name=fieldfile.name,
+                source_hash=source_hash,
+                seed=seed,
+                model_version=pipeline.version,
+                max_attempts=gan_settings.MAX_ATTEMPTS,
+                requested_by=user if getattr(user, "pk", None) else None,
+            )
+        )
+    if created:
+        ids = [job.pk for job in created]
+        transaction.on_commit(partial(publish, ids), robust=True)
+    return created
+
+
+def publish(job_ids: list[Any]) -> int:
+    """Send one Celery message per still-queued job. Never raises: a job whose message could
+    not be sent stays queued and the sweeper sends it later. Returns the number sent."""
+    app = celery_app()
+    sent = 0
+    for job in Job.objects.filter(pk__in=job_ids, status=JobStatus.QUEUED):
+        try:
+            app.send_task(
+                TASK_NAME,
+                args=[str(job.pk)],
+                task_id=str(job.pk),
+                queue=queue_for(job.kind),
+                retry=True,
+                retry_policy={
+                    "max_retries": 1,
+                    "interval_start": 0,
+                    "interval_step": 0.5,
+                    "interval_max": 0.5,
+                },
+            )
+        except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row queued
+            log.warning("publishing job %s failed, the sweeper will retry: %s", job.pk, exc)
+            continue
+        Job.objects.filter(pk=job.pk).update(
+            published_at=timezone.now(), publish_count=F("publish_count") + 1
+        )
+        sent += 1
+    return sent
+
+
+def retry(queryset: models.QuerySet) -> int:
+    """Put failed jobs back in the queue with fresh attempts; publish on commit."""
+    ids = list(queryset.filter(status=JobStatus.FAILED).values_list("pk", flat=True))
+    Job.objects.filter(pk__in=ids, status=JobStatus.FAILED).update(
+        status=JobStatus.QUEUED,
+        attempts=0,
+        progress=0.0,
+        error_code="",
+        error_message="",
+        published_at=None,
+        finished_at=None,
+    )
+    if ids:
+        transaction.on_commit(partial(publish, ids), robust=True)
+    return len(ids)

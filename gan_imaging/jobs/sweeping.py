@@ -1,0 +1,54 @@
+"""Recovering lost work: expired leases and queued jobs whose message may be lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from gan_imaging.conf import gan_settings
+from gan_imaging.jobs.execution import give_up_message
+from gan_imaging.jobs.requests import publish
+from gan_imaging.models import Job, JobStatus
+
+
+@dataclass
+class SweepResult:
+    republished: int = 0
+    recovered: int = 0
+    failed: int = 0
+
+
+def sweep(*, now: Any = None) -> SweepResult:
+    """Recover lost work: expired leases go back to the queue (or fail once attempts are
+    spent) and queued jobs whose message may be lost are published again."""
+    now = now or timezone.now()
+    result = SweepResult()
+    with transaction.atomic():
+        expired = Job.objects.filter(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+        result.failed = expired.filter(attempts__gte=F("max_attempts")).update(
+            status=JobStatus.FAILED,
+            error_code="worker_lost",
+            error_message=give_up_message(),
+            finished_at=now,
+            lease_owner="",
+            lease_expires_at=None,
+        )
+        recovered = list(expired.values_list("pk", flat=True))
+        result.recovered = Job.objects.filter(pk__in=recovered, status=JobStatus.RUNNING).update(
+            status=JobStatus.QUEUED, lease_owner="", lease_expires_at=None, published_at=None
+        )
+    stale = now - timedelta(seconds=gan_settings.REPUBLISH_AFTER)
+    # Jobs younger than a few seconds are still being published by their request's on_commit.
+    due = Job.objects.filter(status=JobStatus.QUEUED).filter(
+        Q(published_at__isnull=True, created_at__lt=now - timedelta(seconds=10))
+        | Q(published_at__lt=stale)
+    )
+    ids = recovered + list(due.exclude(pk__in=recovered).values_list("pk", flat=True)[:500])
+    if ids:
+        result.republished = publish(ids)
+    return result
