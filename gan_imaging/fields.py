@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
-from django.db.models.signals import post_init, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 from django.utils.translation import gettext_lazy as _
 
 from gan_imaging.core.errors import InvalidImageError
@@ -71,8 +72,6 @@ class GanImageFieldFile(ImageFieldFile):
     """The field's value. Adds read-only access to generated renditions (rows only)."""
 
     def _target_filter(self) -> dict[str, Any]:
-        from django.contrib.contenttypes.models import ContentType
-
         ct = ContentType.objects.get_for_model(self.instance, for_concrete_model=False)
         return {
             "content_type": ct,
@@ -162,6 +161,7 @@ class GanImageField(models.ImageField):
         if not cls._meta.abstract:
             post_init.connect(_remember_names, sender=cls, weak=False)
             post_save.connect(_request_jobs, sender=cls, weak=False)
+            post_delete.connect(_forget_outputs, sender=cls, weak=False)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         file = getattr(model_instance, self.attname)
@@ -200,3 +200,13 @@ def _request_jobs(sender: type[models.Model], instance: models.Model, **kwargs: 
         jobs.request(instance, name, source_hash=source_hash)
         file = getattr(instance, name)
         instance.__dict__.setdefault(_LOADED, {})[name] = file.name if file else None
+        if not kwargs.get("created"):
+            ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+            jobs.after_commit(jobs.cleanup_replaced, ct.pk, str(instance.pk), name, source_hash)
+
+
+def _forget_outputs(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    from gan_imaging import jobs
+
+    ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+    jobs.after_commit(jobs.cleanup_deleted, ct.pk, str(instance.pk))

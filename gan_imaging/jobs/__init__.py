@@ -9,6 +9,7 @@ idempotent rows, which is what makes ``acks_late`` safe.
 
 
 from gan_imaging.core.imaging.decode import content_hash
+from gan_imaging.jobs.cleanup import CleanupResult, after_commit, cleanup_deleted, cleanup_replaced
 from gan_imaging.jobs.common import (
     TASK_NAME,
     celery_app,
@@ -24,7 +25,11 @@ from gan_imaging.jobs.sweeping import SweepResult, sweep
 
 __all__ = [
     "TASK_NAME",
+    "CleanupResult",
     "Outcome",
+    "after_commit",
+    "cleanup_deleted",
+    "cleanup_replaced",
     "SweepResult",
     "celery_app",
     "claim",

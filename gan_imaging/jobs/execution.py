@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError, SpecError
 from gan_imaging.core.imaging.decode import content_hash, decode
 from gan_imaging.core.pipelines import Context
+from gan_imaging.jobs.cleanup import discard_outputs
 from gan_imaging.jobs.common import pipeline_for, worker_id
 from gan_imaging.jobs.requests import read_source
 from gan_imaging.limits import upload_limits
@@ -93,6 +96,42 @@ class _Heartbeat:
         )
 
 
+class _LeaseKeeper:
+    """Extends the lease from a background thread while a job runs, so a long model call
+    that reports no progress is not mistaken for a dead worker. Interval: LEASE_SECONDS / 3."""
+
+    def __init__(self, job: Job, owner: str):
+        self.job, self.owner = job, owner
+        self.interval = max(1.0, gan_settings.LEASE_SECONDS / 3)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"lease-{job.pk}", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self.stop.wait(self.interval):
+                now = timezone.now()
+                alive = Job.objects.filter(
+                    pk=self.job.pk, lease_owner=self.owner, status=JobStatus.RUNNING
+                ).update(
+                    heartbeat_at=now,
+                    lease_expires_at=now + timedelta(seconds=gan_settings.LEASE_SECONDS),
+                )
+                if not alive:
+                    return
+        except Exception:  # noqa: BLE001 - a failed heartbeat only shortens the lease
+            log.warning("job %s: heartbeat failed", self.job.pk, exc_info=True)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _LeaseKeeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+
+
 def _finish(job: Job, owner: str, status: str, **extra: Any) -> bool:
     now = timezone.now()
     started = job.started_at or now
@@ -116,7 +155,8 @@ def execute(job_id: Any, *, owner: str | None = None) -> Outcome:
     if job is None:
         return Outcome("skipped")
     try:
-        renditions = _run(job, owner)
+        with _LeaseKeeper(job, owner):
+            renditions = _run(job, owner)
     except _Superseded as exc:
         _finish(job, owner, JobStatus.CANCELLED, error_code="superseded", error_message=str(exc))
         return Outcome(JobStatus.CANCELLED)
@@ -177,4 +217,12 @@ def _run(job: Job, owner: str) -> list[Any]:
     image, _info = decode(data, upload_limits())
     heartbeat = _Heartbeat(job, owner)
     results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat))
-    return outputs.save_all(job, results, pipeline.version)
+    renditions = outputs.save_all(job, results, pipeline.version)
+    # The photo may have been replaced while the pipeline ran: do not leave its outputs behind.
+    current = model._default_manager.filter(pk=job.object_id).values_list(
+        job.field_name, flat=True
+    ).first()
+    if current != job.source_name:
+        discard_outputs(job)
+        raise _Superseded("The photo was replaced; a newer job generates its images.")
+    return renditions
