@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -73,7 +76,18 @@ class GanImagingAdminMixin:
                     "jobs": list(file.jobs.select_related("content_type")[:10]) if file else [],
                 }
             )
-        return render_to_string("gan_imaging/admin/previews.html", {"blocks": blocks})
+        context: dict[str, Any] = {"blocks": blocks}
+        try:
+            ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+            context["status_url"] = reverse("gan_imaging:job_status")
+            context["previews_url"] = reverse("gan_imaging:previews", args=[ct.pk, str(obj.pk)])
+        except NoReverseMatch:
+            pass  # gan_imaging.urls not included: the block still works, without live updates
+        return render_to_string("gan_imaging/admin/previews.html", context)
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + forms.Media(js=["gan_imaging/admin-progress.js"])  # type: ignore[misc]
 
     @admin.display(description=_("Images"))
     def gan_status(self, obj: Any) -> SafeString:

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("gan-imaging/", include("gan_imaging.urls")),
     path("", include("shop.catalog.urls")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,66 @@
+"""Staff-only JSON and fragments that let the admin show live progress without reloading."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from gan_imaging.models import ACTIVE_STATUSES, Job
+
+MAX_IDS = 200
+
+
+@require_GET
+@staff_member_required
+def job_status(request: HttpRequest) -> JsonResponse:
+    """``?ids=<uuid>,<uuid>`` → ``{"jobs": [...], "active": n}``; progress is 0.0–1.0."""
+    if not request.user.has_perm("gan_imaging.view_job"):
+        raise PermissionDenied
+    ids = []
+    for raw in request.GET.get("ids", "").split(",")[:MAX_IDS]:
+        try:
+            ids.append(uuid.UUID(raw.strip()))
+        except ValueError:
+            continue
+    jobs = [
+        {
+            "id": str(j.pk),
+            "kind": j.kind,
+            "status": j.status,
+            "status_label": j.get_status_display(),
+            "progress": round(j.progress, 3),
+            "attempts": j.attempts,
+            "error": j.error_message,
+        }
+        for j in Job.objects.filter(pk__in=ids)
+    ]
+    active = sum(1 for j in jobs if j["status"] in ACTIVE_STATUSES)
+    return JsonResponse({"jobs": jobs, "active": active})
+
+
+@require_GET
+@staff_member_required
+def previews(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
+    """The admin's "Generated images" block for one object, re-rendered from rows."""
+    from django.contrib import admin
+
+    try:
+        ct = ContentType.objects.get_for_id(content_type_id)
+    except ContentType.DoesNotExist as exc:
+        raise Http404 from exc
+    model = ct.model_class()
+    model_admin: Any = admin.site._registry.get(model)
+    if model_admin is None or not hasattr(model_admin, "gan_previews"):
+        raise Http404
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    obj = model._default_manager.filter(pk=object_id).first()
+    if obj is None:
+        raise Http404
+    return HttpResponse(model_admin.gan_previews(obj))
