@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 3,
     "LEASE_SECONDS": 120,
     "REPUBLISH_AFTER": 300,
+    # Seconds before the first retry of a transient failure; doubles per attempt (max 300).
+    "RETRY_BACKOFF": 5.0,
     # Admin: the most objects one "Generate"/"Regenerate" action may queue work for.
     "ADMIN_MAX_SELECTION": 500,
 }

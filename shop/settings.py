@@ -6,8 +6,11 @@ GAN_SHOP_DB_NAME      SQLite database file (default $GAN_SHOP_DATA_DIR/db.sqlite
 GAN_SHOP_DATABASE     "postgres://user@host:port/name" to use PostgreSQL
 GAN_SHOP_BROKER_URL   e.g. redis://127.0.0.1:6379/0 (default: filesystem broker, no Redis)
 GAN_SHOP_MEDIA_ROOT   local media folder (default $GAN_SHOP_DATA_DIR/media)
+GAN_SHOP_GAN_IMAGING  JSON merged into GAN_IMAGING (e.g. '{"LEASE_SECONDS": 30}')
+GAN_SHOP_VISIBILITY_TIMEOUT  Redis visibility timeout in seconds (default 1800)
 """
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlparse
@@ -122,7 +125,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "store_processed": False,
     }
 else:
-    _VT = 2 * 15 * 60
+    _VT = int(os.environ.get("GAN_SHOP_VISIBILITY_TIMEOUT", 2 * 15 * 60))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": _VT,
         "socket_timeout": 5,
@@ -145,6 +148,7 @@ GAN_IMAGING = {
     "CELERY_APP": "shop.celery.app",
     "ON_UPLOAD": ["thumbnails"],
     "SPECS": {"thumbnails": {"widths": [320, 640, 1280], "formats": ["webp", "jpeg"]}},
+    **json.loads(os.environ.get("GAN_SHOP_GAN_IMAGING", "{}")),
 }
 
 LOGGING = {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,11 +39,38 @@ class Outcome:
     renditions: list[Any] = field(default_factory=list)
 
 
+def _dead_local_owners(job_id: Any) -> list[str]:
+    """Lease owners of this host whose process no longer exists (a killed pool child).
+
+    Lets a redelivered job be taken over at once instead of after its lease expires.
+    """
+    owner = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list(
+        "lease_owner", flat=True
+    ).first()
+    host, _, pid = (owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return []
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return [owner]
+    except PermissionError:
+        return []
+    return []
+
+
 def claim(job_id: Any, owner: str) -> Job | None:
-    """Atomically take the job; None when another worker has it or it is finished."""
+    """Atomically take the job; None when another worker has it or it is finished.
+
+    Claimable: queued, or running under an expired lease or a dead process of this host.
+    """
     now = timezone.now()
     lease = now + timedelta(seconds=gan_settings.LEASE_SECONDS)
-    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+    claimable = (
+        Q(status=JobStatus.QUEUED)
+        | Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
+        | Q(status=JobStatus.RUNNING, lease_owner__in=_dead_local_owners(job_id))
+    )
     n = (
         Job.objects.filter(claimable, pk=job_id, attempts__lt=F("max_attempts"))
         .update(
@@ -180,7 +209,7 @@ def execute(job_id: Any, *, owner: str | None = None) -> Outcome:
 def _fail_or_retry(job: Job, owner: str, code: str, message: str, retryable: bool) -> Outcome:
     job.refresh_from_db(fields=["attempts", "max_attempts"])
     if retryable and job.attempts < job.max_attempts:
-        delay = min(300.0, 5.0 * 2 ** (job.attempts - 1))
+        delay = min(300.0, float(gan_settings.RETRY_BACKOFF) * 2 ** (job.attempts - 1))
         Job.objects.filter(pk=job.pk, lease_owner=owner).update(
             status=JobStatus.QUEUED,
             lease_owner="",

@@ -73,6 +73,11 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def restart(self) -> None:
+        """Stop and start on the same port; without persistence every message is lost."""
+        self.stop()
+        self.start()
+
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
@@ -108,7 +113,9 @@ def redis_server(tmp_path_factory):
 class Worker:
     """A real ``celery worker`` process on the test database, media folder and broker."""
 
-    def __init__(self, *, broker: str, db_name: str, media: Path, data: Path, log: Path):
+    def __init__(self, *, broker: str, db_name: str, media: Path, data: Path, log: Path,
+                 app: str = "shop", concurrency: int = 1, env: dict[str, str] | None = None):
+        self.app, self.concurrency = app, concurrency
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "shop.settings",
@@ -117,6 +124,7 @@ class Worker:
             "GAN_SHOP_MEDIA_ROOT": str(media),
             "GAN_SHOP_DATA_DIR": str(data),
             "PYTHONPATH": str(ROOT),
+            **(env or {}),
         }
         self.log = log
         self.proc: subprocess.Popen | None = None
@@ -124,10 +132,12 @@ class Worker:
     def start(self) -> None:
         self._fh = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "shop", "worker", "-P", "prefork", "-c", "1",
+            [sys.executable, "-m", "celery", "-A", self.app, "worker", "-P", "prefork",
+             "-c", str(self.concurrency),
              "-Q", "gan_imaging.cpu,gan_imaging.gpu", "--without-gossip", "--without-mingle",
              "--without-heartbeat", "-l", "INFO", "-n", f"test{os.getpid()}@%h"],
             cwd=ROOT, env=self.env, stdout=self._fh, stderr=subprocess.STDOUT,
+            start_new_session=True,  # so a test can kill the whole worker process group
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

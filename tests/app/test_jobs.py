@@ -1,6 +1,7 @@
 """The job service run in-process: claim, outputs, idempotency, failures, sweeping."""
 
 import io
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -213,3 +214,23 @@ def test_rgba_png_source_keeps_alpha_in_webp(media_root):
     webp = Rendition.objects.get(format="webp", width=320)
     with Image.open(Path(media_root) / webp.file.name) as out:
         assert out.mode == "RGBA" and out.getpixel((5, 5))[3] == 0
+
+
+def test_a_job_held_by_a_dead_process_of_this_host_is_taken_over_at_once():
+    import socket
+    import subprocess
+
+    make_product()
+    job = Job.objects.get()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    Job.objects.filter(pk=job.pk).update(
+        status="running", attempts=1, lease_owner=f"{socket.gethostname()}:{dead.pid}",
+        lease_expires_at=timezone.now() + timedelta(minutes=5),
+    )
+    alive = f"{socket.gethostname()}:{os.getppid()}"
+    other = Job.objects.filter(pk=job.pk)
+    assert jobs.claim(job.pk, "w2") is not None  # dead owner: taken over
+    other.update(status="running", lease_owner=alive,
+                 lease_expires_at=timezone.now() + timedelta(minutes=5))
+    assert jobs.claim(job.pk, "w3") is None  # live owner: left alone

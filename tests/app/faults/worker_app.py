@@ -1,0 +1,70 @@
+"""The shop's Celery app with fault hooks, for the fault-injection suite's worker processes.
+
+``GAN_FAULTS`` (JSON) in the worker's environment selects faults, installed in each pool child:
+- ``{"slow": 3.0}``: the pipeline sleeps that many seconds before running (a window to kill it);
+- ``{"storage_fail": N, "counter": "/path"}``: the first N output writes to the file storage,
+  across all processes, raise ``OSError(ENOSPC)``; N = -1 fails every write;
+- ``{"runs_log": "/path"}``: every pipeline run appends ``job_id pid`` to that file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import fcntl
+import json
+import os
+import time
+
+from celery.signals import worker_process_init
+
+from shop.celery import app
+
+__all__ = ["app"]
+
+FAULTS = json.loads(os.environ.get("GAN_FAULTS", "{}"))
+
+
+def _bump(path: str) -> int:
+    """Atomically increment the integer in ``path``; returns the value before."""
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.seek(0)
+        before = int(fh.read() or 0)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(before + 1))
+        return before
+
+
+@worker_process_init.connect
+def install(**kwargs: object) -> None:
+    from gan_imaging.core.pipelines import PIPELINES
+
+    pipeline = PIPELINES.get("thumbnails")
+    real_run = pipeline.run
+
+    def run(image, spec, ctx):
+        if FAULTS.get("runs_log"):
+            with open(FAULTS["runs_log"], "a") as fh:
+                fh.write(f"{os.getpid()}\n")
+        time.sleep(float(FAULTS.get("slow", 0)))
+        return real_run(image, spec, ctx)
+
+    PIPELINES._entries["thumbnails"] = dataclasses.replace(pipeline, run=run)
+
+    if "storage_fail" in FAULTS:
+        # At the storage backend, below gan_imaging, as a full disk would fail.
+        from django.core.files.storage import FileSystemStorage
+
+        real_save = FileSystemStorage._save
+        limit = int(FAULTS["storage_fail"])
+
+        def _save(self, name, content):
+            if name.startswith("gan_imaging/") and (
+                limit < 0 or _bump(FAULTS["counter"]) < limit
+            ):
+                raise OSError(errno.ENOSPC, "No space left on device (injected)")
+            return real_save(self, name, content)
+
+        FileSystemStorage._save = _save
