@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
@@ -11,6 +13,7 @@ from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 from django.db.models.signals import post_delete, post_init, post_save
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from gan_imaging.core.errors import InvalidImageError
@@ -34,6 +37,21 @@ def check_upload(fileobj: Any) -> tuple[bytes, str]:
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)
     return data, info.format
+
+
+_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif",
+               "TIFF": "tif"}
+
+
+def safe_upload_name(original: str | None, fmt: str) -> str:
+    """``"../Blue Mug (1).PNG"`` with JPEG content → ``"blue-mug-1-3f9a0c2e.jpg"``.
+
+    ASCII slug of the base name (at most 40 characters, "photo" when nothing is left), 8 random
+    hex digits, and the extension of the detected format.
+    """
+    stem = PurePosixPath((original or "").replace("\\", "/")).name.rsplit(".", 1)[0]
+    slug = slugify(stem)[:40].strip("-_") or "photo"
+    return f"{slug}-{uuid.uuid4().hex[:8]}.{_EXTENSIONS.get(fmt, 'img')}"
 
 
 class GanImageFormField(forms.ImageField):
@@ -62,6 +80,7 @@ class GanImageFormField(forms.ImageField):
             raise ValidationError(exc.message, code=exc.code) from exc
         # Spares the model field a second decode of the same bytes.
         f.gan_imaging_sha256 = content_hash(data)
+        f.gan_imaging_format = fmt
         f.content_type = {"JPEG": "image/jpeg", "GIF": "image/gif"}.get(
             fmt, FORMATS.get(fmt.lower(), FORMATS["png"]).mime
         )
@@ -138,23 +157,38 @@ class GanImageField(models.ImageField):
     """``ImageField`` that validates uploads safely and creates generation jobs on save.
 
     ``outputs``: output kinds to make when the file changes (default: ``ON_UPLOAD`` setting).
+    ``keep_filename``: store uploads under the merchant's file name (sanitised by the storage).
+    By default the stored name is ``<slug of the name>-<random>.<extension of the real format>``,
+    so names never collide, never carry path tricks, and the extension matches the content.
     """
 
     attr_class = GanImageFieldFile
     description = _("Image processed by gan_imaging")
 
-    def __init__(self, *args: Any, outputs: list[str] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        outputs: list[str] | None = None,
+        keep_filename: bool = False,
+        **kwargs: Any,
+    ):
         self.outputs = list(outputs) if outputs is not None else None
+        self.keep_filename = keep_filename
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> tuple[Any, ...]:
         name, path, args, kwargs = super().deconstruct()
         if self.outputs is not None:
             kwargs["outputs"] = self.outputs
+        if self.keep_filename:
+            kwargs["keep_filename"] = True
         return name, path, args, kwargs
 
     def formfield(self, **kwargs: Any) -> Any:
-        return super().formfield(**{"form_class": GanImageFormField, **kwargs})
+        field = super().formfield(**{"form_class": GanImageFormField, **kwargs})
+        if not self.keep_filename and field is not None:
+            field.max_length = None  # the merchant's name is replaced by a short safe one
+        return field
 
     def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
         super().contribute_to_class(cls, name, **kwargs)
@@ -169,10 +203,13 @@ class GanImageField(models.ImageField):
         if file and not file._committed:
             # A new upload, from a form or from code: the same checks either way.
             digest = getattr(file.file, "gan_imaging_sha256", None)
-            if digest is None:
-                data, _fmt = check_upload(file.file)
+            fmt = getattr(file.file, "gan_imaging_format", None)
+            if digest is None or fmt is None:
+                data, fmt = check_upload(file.file)
                 digest = content_hash(data)
             model_instance.__dict__.setdefault(_PENDING, {})[self.name] = digest
+            if not self.keep_filename:
+                file.name = safe_upload_name(file.name, fmt)
         elif file and (add or file.name != loaded):
             # A name pointing at a file already in storage: check and hash it from there.
             from gan_imaging.jobs import read_source
