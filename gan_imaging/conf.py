@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "REPUBLISH_AFTER": 300,
     # Seconds before the first retry of a transient failure; doubles per attempt (max 300).
     "RETRY_BACKOFF": 5.0,
+    # GPU jobs one user may request per window: {"jobs": N, "hours": H}; None: unlimited.
+    "GPU_QUOTA": {"jobs": 500, "hours": 24},
     # Admin: the most objects one "Generate"/"Regenerate" action may queue work for.
     "ADMIN_MAX_SELECTION": 500,
 }

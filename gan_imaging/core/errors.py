@@ -66,6 +66,12 @@ class ModelError(GanImagingError):
     code = "model"
 
 
+class QuotaExceededError(GanImagingError):
+    """A merchant asked for more GPU work than their quota allows."""
+
+    code = "quota"
+
+
 class OutOfMemoryError(ModelError):
     code = "out_of_memory"
     retryable = True

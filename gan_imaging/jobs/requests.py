@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.core.errors import StorageError
+from gan_imaging.core.errors import QuotaExceededError, StorageError
 from gan_imaging.core.imaging.decode import content_hash, read_limited
 from gan_imaging.jobs.common import (
     TASK_NAME,
@@ -39,6 +40,25 @@ def read_source(fieldfile: Any) -> bytes:
             fieldfile.close()
     except (OSError, ValueError) as exc:
         raise StorageError(f"The photo could not be read from storage: {exc}") from exc
+
+
+def check_gpu_quota(user: Any) -> None:
+    """Refuse one more GPU job for ``user`` beyond ``GPU_QUOTA`` jobs per window (from the job
+    table, inside the caller's transaction). Uploads without a user (code, imports) are not
+    counted against anyone."""
+    quota = gan_settings.GPU_QUOTA
+    if not quota or not getattr(user, "pk", None):
+        return
+    from gan_imaging.core.pipelines import PIPELINES
+
+    gpu_kinds = [k for k in PIPELINES.names() if PIPELINES.get(k).device == "gpu"]
+    since = timezone.now() - timedelta(hours=float(quota["hours"]))
+    used = Job.objects.filter(requested_by=user, kind__in=gpu_kinds, created_at__gte=since).count()
+    if used >= int(quota["jobs"]):
+        raise QuotaExceededError(
+            f"You have used your GPU quota ({quota['jobs']} jobs per {quota['hours']} hours). "
+            "Try again later or ask an administrator to raise GAN_IMAGING['GPU_QUOTA']."
+        )
 
 
 def request(
@@ -75,6 +95,8 @@ def request(
             or existing.filter(status=JobStatus.SUCCEEDED, model_version=pipeline.version).exists()
         ):
             continue
+        if pipeline.device == "gpu":
+            check_gpu_quota(user)
         seed = random.SystemRandom().randrange(2**31) if new_seed and pipeline.seeded else 0
         created.append(
             Job.objects.create(

@@ -91,3 +91,33 @@ def test_no_output_carries_exif_gps_xmp_comment_or_icc(media_root):
             assert secret not in data, (r.file.name, secret)
         with Image.open(io.BytesIO(data)) as out:
             assert not out.getexif() and "icc_profile" not in out.info
+
+
+@pytest.fixture
+def gpu_kind():
+    """A GPU output kind for the quota tests (the real GAN kinds register the same way)."""
+    import dataclasses
+
+    from gan_imaging.core.pipelines import PIPELINES
+
+    base = PIPELINES.get("thumbnails")
+    PIPELINES.add("test_gpu", dataclasses.replace(base, kind="test_gpu", device="gpu"))
+    yield "test_gpu"
+    PIPELINES._entries.pop("test_gpu")
+
+
+def test_gpu_quota_is_enforced_per_user_from_the_job_table(admin_client, admin_user, settings,
+                                                          gpu_kind):
+    from gan_imaging.core.errors import QuotaExceededError
+
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "GPU_QUOTA": {"jobs": 2, "hours": 1}}
+    product = Product(name="Q", price="1.00")
+    product.image = SimpleUploadedFile("q.jpg", make_photo(64, 64))
+    product.save()
+    assert len(jobs.request(product, "image", [gpu_kind], user=admin_user)) == 1
+    assert len(jobs.request(product, "image", [gpu_kind], user=admin_user, force=True)) == 1
+    with pytest.raises(QuotaExceededError, match="GPU quota"):
+        jobs.request(product, "image", [gpu_kind], user=admin_user, force=True)
+    # Code paths without a user and CPU kinds are not limited.
+    assert len(jobs.request(product, "image", [gpu_kind], force=True)) == 1
+    assert jobs.queue_for(gpu_kind) == "gan_imaging.gpu"
