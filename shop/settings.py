@@ -70,7 +70,8 @@ def _database() -> dict:
         u = urlparse(url)
         return {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": u.path.lstrip("/") or "postgres",
+            # GAN_SHOP_DB_NAME lets test workers join the test database.
+            "NAME": os.environ.get("GAN_SHOP_DB_NAME") or u.path.lstrip("/") or "postgres",
             "USER": u.username or "",
             "PASSWORD": u.password or "",
             "HOST": u.hostname or "",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -71,9 +71,14 @@ def claim(job_id: Any, owner: str) -> Job | None:
         | Q(status=JobStatus.RUNNING, lease_expires_at__lt=now)
         | Q(status=JobStatus.RUNNING, lease_owner__in=_dead_local_owners(job_id))
     )
-    n = (
-        Job.objects.filter(claimable, pk=job_id, attempts__lt=F("max_attempts"))
-        .update(
+    with transaction.atomic():
+        # Where the database can (PostgreSQL), skip a row another worker is claiming instead
+        # of queueing behind its lock; the conditional UPDATE below is what guarantees one
+        # winner on every database.
+        free = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id)
+        if not list(free.values_list("pk", flat=True)):
+            return None
+        n = Job.objects.filter(claimable, pk=job_id, attempts__lt=F("max_attempts")).update(
             status=JobStatus.RUNNING,
             attempts=F("attempts") + 1,
             lease_owner=owner,
@@ -82,7 +87,6 @@ def claim(job_id: Any, owner: str) -> Job | None:
             started_at=now,
             progress=0.0,
         )
-    )
     if n == 1:
         return Job.objects.select_related("content_type").get(pk=job_id)
     # A queued job whose attempts are spent (its last run died with the worker) ends here.
