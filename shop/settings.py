@@ -8,6 +8,8 @@ GAN_SHOP_BROKER_URL   e.g. redis://127.0.0.1:6379/0 (default: filesystem broker,
 GAN_SHOP_MEDIA_ROOT   local media folder (default $GAN_SHOP_DATA_DIR/media)
 GAN_SHOP_GAN_IMAGING  JSON merged into GAN_IMAGING (e.g. '{"LEASE_SECONDS": 30}')
 GAN_SHOP_VISIBILITY_TIMEOUT  Redis visibility timeout in seconds (default 1800)
+GAN_SHOP_S3_BUCKET    store uploads and outputs in this S3 bucket (django-storages); with
+                      GAN_SHOP_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, _REGION
 """
 
 import json
@@ -109,6 +111,42 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+GAN_STORAGE_ALIAS = "default"
+
+
+
+def s3_storages(bucket: str, endpoint: str | None, access_key: str, secret_key: str,
+                region: str = "us-east-1") -> dict:
+    """STORAGES entries for S3 through django-storages: uploads under uploads/, outputs in
+    their own alias whose input-derived names are cached forever."""
+    s3 = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "access_key": access_key,
+        "secret_key": secret_key,
+        "region_name": region,
+        "default_acl": None,  # private bucket; serve through signed URLs or a CDN
+        "file_overwrite": False,
+    }
+    return {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage",
+                    "OPTIONS": {**s3, "location": "uploads"}},
+        "gan_imaging": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            **s3, "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        }},
+    }
+
+
+# S3 (or any S3-compatible server) when GAN_SHOP_S3_BUCKET is set.
+if os.environ.get("GAN_SHOP_S3_BUCKET"):
+    STORAGES.update(s3_storages(
+        os.environ["GAN_SHOP_S3_BUCKET"],
+        os.environ.get("GAN_SHOP_S3_ENDPOINT"),
+        os.environ.get("GAN_SHOP_S3_ACCESS_KEY", ""),
+        os.environ.get("GAN_SHOP_S3_SECRET_KEY", ""),
+        os.environ.get("GAN_SHOP_S3_REGION", "us-east-1"),
+    ))
+    GAN_STORAGE_ALIAS = "gan_imaging"
 
 # Uploads above this are refused before Django buffers them (bytes); matches MAX_UPLOAD_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
@@ -147,6 +185,7 @@ CELERY_BEAT_SCHEDULE = {
 
 GAN_IMAGING = {
     "CELERY_APP": "shop.celery.app",
+    "STORAGE": GAN_STORAGE_ALIAS,
     "ON_UPLOAD": ["thumbnails"],
     "SPECS": {"thumbnails": {"widths": [320, 640, 1280], "formats": ["webp", "jpeg"]}},
     **json.loads(os.environ.get("GAN_SHOP_GAN_IMAGING", "{}")),
