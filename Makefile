@@ -1,6 +1,7 @@
 # Two entry points on a fresh machine:
 #   make demo   set up, migrate SQLite, create an admin user, load demo products, run web + worker
-#   make test   set up and run the whole test suite (starts its own redis-server)
+#   make test   set up and run the whole test suite: ruff, pytest on SQLite, pytest on PostgreSQL
+#               (starts its own redis-server, moto S3 server and Celery workers)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -29,8 +30,8 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check .
 
-test: setup lint
-	$(BIN)/python -m pytest
+test: setup
+	VENV=$(VENV) scripts/test.sh
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
