@@ -105,6 +105,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
+# The demo serves local media through Django (never do this in production).
+SERVE_MEDIA = os.environ.get("GAN_SHOP_SERVE_MEDIA", "1") == "1"
 MEDIA_ROOT = Path(os.environ.get("GAN_SHOP_MEDIA_ROOT", DATA_DIR / "media"))
 
 STORAGES = {

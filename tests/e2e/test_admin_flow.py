@@ -1,0 +1,79 @@
+"""A merchant's path in a real browser (Debian's Chromium through Playwright): log in, add a
+product with a photo, watch the progress finish without reloading, see the thumbnails, open the
+storefront. Screenshots land in test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_photo
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
+        pytest.skip("Chromium is not installed")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_merchant_adds_a_product_and_watches_thumbnails_appear(
+    browser, live_server, celery_worker, django_user_model, tmp_path
+):
+    ARTIFACTS.mkdir(exist_ok=True)
+    django_user_model.objects.create_superuser("merchant", "m@example.com", "s3cret-pass")
+    photo = tmp_path / "lamp.jpg"
+    photo.write_bytes(make_photo(1600, 1200))
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "merchant")
+    page.fill("#id_password", "s3cret-pass")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/catalog/product/add/")
+    page.fill("#id_name", "Brass desk lamp")
+    page.fill("#id_price", "89.00")
+    page.set_input_files("#id_image", str(photo))
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".gan-imaging-previews")
+    page.screenshot(path=str(ARTIFACTS / "admin-pending.png"), full_page=True)
+
+    # The block is replaced in place by the polling script once the jobs finish.
+    page.wait_for_selector(".gan-status-ready", timeout=90_000)
+    assert "/change/" in page.url
+    images = page.locator(".gan-rendition img")
+    assert images.count() >= 6
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.gan-rendition img'))"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    page.screenshot(path=str(ARTIFACTS / "admin-ready.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/")
+    card = page.locator("a.card", has_text="Brass desk lamp")
+    assert card.locator("picture source[type='image/webp']").count() == 1
+    page.wait_for_function("document.querySelector('a.card picture img').naturalWidth > 0")
+    page.screenshot(path=str(ARTIFACTS / "storefront.png"), full_page=True)
+    card.click()
+    page.wait_for_selector("h1:has-text('Brass desk lamp')")
+    page.screenshot(path=str(ARTIFACTS / "product.png"), full_page=True)
