@@ -29,10 +29,12 @@ DEFAULTS: dict[str, Any] = {
     # Storage folder for generated files (names below it are content-derived).
     "OUTPUT_PREFIX": "gan_imaging",
     # Upload limits: accepted formats, megapixels, longest side (px), frames, bytes.
-    "ALLOWED_FORMATS": ["JPEG", "PNG", "WEBP", "GIF", "AVIF"],
+    "ALLOWED_FORMATS": ["JPEG", "PNG", "WEBP", "GIF", "AVIF", "TIFF"],
     "MAX_PIXELS": 50_000_000,
     "MAX_SIDE": 20_000,
     "MAX_FRAMES": 1_000,
+    # Animation budget: frames × canvas pixels (refuses tiny GIFs that expand to gigapixels).
+    "MAX_TOTAL_PIXELS": 50_000_000,
     "MAX_UPLOAD_BYTES": 30 * 1024 * 1024,
     # Job execution: attempts before a job fails, lease (s) a claim holds without heartbeat,
     # seconds a queued job may wait for its message before the sweeper republishes it.

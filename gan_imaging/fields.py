@@ -25,7 +25,7 @@ _PENDING = "_gan_imaging_pending"
 _LOADED = "_gan_imaging_loaded"
 
 
-def check_upload(fileobj: Any) -> tuple[bytes, str]:
+def check_upload(fileobj: Any, filename: str | None = None) -> tuple[bytes, str]:
     """Read and validate an upload (a file object or bytes); returns (bytes, Pillow format).
 
     Raises ``InvalidImageError`` subclasses with a message for the merchant.
@@ -33,7 +33,8 @@ def check_upload(fileobj: Any) -> tuple[bytes, str]:
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)
     data = read_limited(fileobj, upload_limits())
-    info = validate(data, upload_limits())
+    # The name lets the check refuse a TIFF or HEIC dressed up as a web format.
+    info = validate(data, upload_limits(), filename=filename or getattr(fileobj, "name", None))
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)
     return data, info.format
@@ -214,7 +215,7 @@ class GanImageField(models.ImageField):
             # A name pointing at a file already in storage: check and hash it from there.
             from gan_imaging.jobs import read_source
 
-            data, _fmt = check_upload(read_source(file))
+            data, _fmt = check_upload(read_source(file), file.name)
             model_instance.__dict__.setdefault(_PENDING, {})[self.name] = content_hash(data)
         return super().pre_save(model_instance, add)
 

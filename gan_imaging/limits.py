@@ -13,6 +13,7 @@ def upload_limits() -> Limits:
         max_side=int(gan_settings.MAX_SIDE),
         max_frames=int(gan_settings.MAX_FRAMES),
         max_bytes=int(gan_settings.MAX_UPLOAD_BYTES),
+        max_total_pixels=int(gan_settings.MAX_TOTAL_PIXELS),
     )
 
 

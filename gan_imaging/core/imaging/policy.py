@@ -1,0 +1,121 @@
+"""What an upload may be (:class:`Limits`), what we learned about it (:class:`ImageInfo`), and
+the merchant-facing refusals shared by the header scanners and the decoder.
+
+Kept apart from ``decode`` so the scanners in ``headers`` can raise the same messages without
+an import cycle; ``decode`` re-exports every public name here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gan_imaging.core.errors import CorruptImageError, ImageTooLargeError
+
+#: Formats a shop photo may arrive in. PSD, EPS, SVG, ICO, BMP, JPEG 2000 and HEIC (unless a
+#: maintained plugin is installed and "HEIF" is listed) are refused.
+DEFAULT_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "AVIF", "TIFF")
+
+FORMAT_NAMES = {
+    "JPEG": "JPEG",
+    "PNG": "PNG",
+    "WEBP": "WebP",
+    "GIF": "GIF",
+    "AVIF": "AVIF",
+    "TIFF": "TIFF",
+    "HEIF": "HEIC",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an upload may be.
+
+    ``max_pixels`` caps width × height of the decoded frame (default 50 MP, under Pillow's own
+    89.5 MP warning, so values above that are in effect capped by Pillow); ``max_side`` caps
+    either side in px; ``max_frames`` caps animation frames and TIFF pages (only the first is
+    used); ``max_bytes`` caps the encoded file size; ``max_total_pixels`` caps frames × canvas
+    pixels of an animation (default 50 MP, as imgproxy and Cloudflare Images do), which is what
+    refuses a 15 KB GIF of 300 frames of 2000 × 2000 px.
+    """
+
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    max_pixels: int = 50_000_000
+    max_side: int = 20_000
+    max_frames: int = 1_000
+    max_bytes: int = 30 * 1024 * 1024
+    max_total_pixels: int = 50_000_000
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What :func:`~gan_imaging.core.imaging.decode.probe` learned from the header.
+
+    ``format`` is Pillow's name (``JPEG``, ``PNG``, ``WEBP``, ``GIF``, ``AVIF``, ``TIFF``);
+    ``width``/``height`` in px as Pillow reports them (TIFF: after its orientation tag);
+    ``mode`` is Pillow's mode before colour conversion; ``frames`` ≥ 1 (frames or pages).
+    """
+
+    format: str
+    width: int
+    height: int
+    mode: str
+    frames: int
+
+
+def allowed_names(limits: Limits) -> str:
+    """The allowed formats as a merchant reads them, e.g. ``"JPEG, PNG or WebP"``."""
+    names = [FORMAT_NAMES.get(f, f) for f in limits.formats] or ["supported"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _mp(pixels: int) -> str:
+    # One decimal below 10 MP so "0.3 megapixels" is not printed as "0 megapixels".
+    value = pixels / 1e6
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def check_size(width: int, height: int, limits: Limits) -> None:
+    """Refuse a frame of ``width`` × ``height`` px that is empty or over the caps."""
+    if width < 1 or height < 1:
+        raise CorruptImageError(
+            "The image has no pixels (its width or height is 0). Please upload another photo."
+        )
+    if max(width, height) > limits.max_side:
+        raise ImageTooLargeError(
+            f"The image is {width}×{height} pixels; no side may be longer than "
+            f"{limits.max_side} pixels. Please resize it and upload it again."
+        )
+    if width * height > limits.max_pixels:
+        raise ImageTooLargeError(
+            f"The image is {width}×{height} pixels ({_mp(width * height)} megapixels); the "
+            f"limit is {_mp(limits.max_pixels)} megapixels. Please upload a smaller photo."
+        )
+
+
+def check_frames(frames: int, canvas_pixels: int, limits: Limits, *, at_least: bool) -> None:
+    """Refuse an animation or multi-page file over the frame cap or the total pixel budget.
+
+    ``canvas_pixels`` is the total over the frames counted so far; ``at_least`` says the count
+    stopped early (the scanner gives up as soon as a cap is passed).
+    """
+    more = "at least " if at_least else ""
+    if frames > limits.max_frames:
+        raise ImageTooLargeError(
+            f"The file has {more}{frames} frames or pages; at most {limits.max_frames} are "
+            "accepted. Please upload a still photo."
+        )
+    if frames > 1 and canvas_pixels > limits.max_total_pixels:
+        raise ImageTooLargeError(
+            f"The animation has {more}{frames} frames, {_mp(canvas_pixels)} megapixels in "
+            f"total; the limit is {_mp(limits.max_total_pixels)} megapixels. "
+            "Please upload a still photo."
+        )
+
+
+def damaged(detail: str = "") -> CorruptImageError:
+    """The one message for a file that is damaged, incomplete or built oddly."""
+    extra = f" ({detail})" if detail else ""
+    return CorruptImageError(
+        f"The image file is damaged or incomplete and cannot be read safely{extra}. "
+        "Please export it again and re-upload."
+    )
