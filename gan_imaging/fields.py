@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from gan_imaging.core.errors import InvalidImageError
-from gan_imaging.core.imaging.decode import content_hash, read_limited, validate
+from gan_imaging.core.imaging.decode import content_hash, probe, read_limited, validate
 from gan_imaging.core.imaging.encode import FORMATS
 from gan_imaging.limits import allowed_extensions, upload_limits
 
@@ -90,6 +90,30 @@ class GanImageFormField(forms.ImageField):
 
 class GanImageFieldFile(ImageFieldFile):
     """The field's value. Adds read-only access to generated renditions (rows only)."""
+
+    def _get_image_dimensions(self) -> tuple[int | None, int | None]:
+        """Width and height in px from the header, through the safe probe.
+
+        Django's own parser raises on decompression bombs and other hostile files (a 500 when
+        such a file is assigned to a loaded object); here they simply have no dimensions.
+        """
+        if not hasattr(self, "_dimensions_cache"):
+            close = self.closed
+            self.open()
+            position = self.file.tell() if hasattr(self.file, "tell") else 0
+            try:
+                self.file.seek(0)
+                data = read_limited(self.file, upload_limits())
+                info = probe(data, upload_limits(), filename=self.name)
+                self._dimensions_cache = (info.width, info.height)
+            except (InvalidImageError, OSError, ValueError):
+                self._dimensions_cache = (None, None)
+            finally:
+                if close:
+                    self.close()
+                else:
+                    self.file.seek(position)
+        return self._dimensions_cache
 
     def _target_filter(self) -> dict[str, Any]:
         ct = ContentType.objects.get_for_model(self.instance, for_concrete_model=False)

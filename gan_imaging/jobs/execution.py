@@ -247,7 +247,7 @@ def _run(job: Job, owner: str) -> list[Any]:
         spec = pipeline.spec_type.from_dict(job.spec)
     except (TypeError, ValueError) as exc:
         raise SpecError(f"The job's settings are invalid: {exc}") from exc
-    image, _info = decode(data, upload_limits())
+    image, _info = decode(data, upload_limits(), filename=job.source_name)
     heartbeat = _Heartbeat(job, owner)
     results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat))
     renditions = outputs.save_all(job, results, pipeline.version)
