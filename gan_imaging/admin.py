@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -19,7 +21,7 @@ from gan_imaging import jobs
 from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError
 from gan_imaging.fields import GanImageField
-from gan_imaging.models import Job, JobStatus, Rendition
+from gan_imaging.models import ACTIVE_STATUSES, Job, JobStatus, Rendition
 
 PERMISSION = "gan_imaging.generate_renditions"
 
@@ -33,6 +35,39 @@ STATUS_LABELS = {
 
 def gan_fields(model: Any) -> list[str]:
     return [f.name for f in model._meta.fields if isinstance(f, GanImageField)]
+
+
+class GanStatusListFilter(admin.SimpleListFilter):
+    """Filter objects by the generation status of their (first) GanImageField's current photo."""
+
+    title = _("generated images")
+    parameter_name = "gan_status"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(key, label) for key, label in STATUS_LABELS.items()]
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        value = self.value()
+        names = gan_fields(queryset.model)
+        if value not in STATUS_LABELS or not names:
+            return queryset
+        ct = ContentType.objects.get_for_model(queryset.model, for_concrete_model=False)
+        current = Job.objects.filter(
+            content_type=ct,
+            object_id=Cast(OuterRef("pk"), CharField()),
+            field_name=names[0],
+            source_name=OuterRef(names[0]),
+        )
+        active = Exists(current.filter(status__in=ACTIVE_STATUSES))
+        failed = Exists(current.filter(status=JobStatus.FAILED))
+        if value == "none":
+            return queryset.filter(~Exists(current))
+        if value == "pending":
+            return queryset.filter(active)
+        if value == "failed":
+            return queryset.filter(failed, ~active)
+        return queryset.filter(Exists(current.filter(status=JobStatus.SUCCEEDED)), ~active,
+                               ~failed)
 
 
 class GanImagingAdminMixin:
@@ -53,6 +88,10 @@ class GanImagingAdminMixin:
         if obj is not None and "gan_previews" not in fields:
             fields.append("gan_previews")
         return fields
+
+    def get_list_filter(self, request: Any) -> Any:
+        filters = list(super().get_list_filter(request))  # type: ignore[misc]
+        return [*filters, GanStatusListFilter]
 
     def get_actions(self, request: Any) -> Any:
         actions = super().get_actions(request)  # type: ignore[misc]

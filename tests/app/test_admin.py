@@ -110,3 +110,20 @@ def test_job_and_rendition_admins_render(admin_client):
     jobs.execute(Job.objects.get().pk, owner="w")
     assert admin_client.get("/admin/gan_imaging/job/").status_code == 200
     assert admin_client.get("/admin/gan_imaging/rendition/").status_code == 200
+
+
+def test_list_filter_by_generation_status(admin_client):
+    ready, _pending, failed = make_product("Ready"), make_product("Pending"), make_product("Bad")
+    jobs.execute(Job.objects.get(object_id=str(ready.pk)).pk, owner="w")
+    Job.objects.filter(object_id=str(failed.pk)).update(status="failed", error_message="x")
+    no_jobs = make_product("Never")
+    Job.objects.filter(object_id=str(no_jobs.pk)).delete()
+
+    def names(status):
+        page = admin_client.get(f"{LIST_URL}?gan_status={status}")
+        return sorted(str(p) for p in page.context["cl"].result_list)
+
+    assert names("ready") == ["Ready"]
+    assert names("pending") == ["Pending"]
+    assert names("failed") == ["Bad"]
+    assert names("none") == ["Never"]
