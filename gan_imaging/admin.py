@@ -37,6 +37,22 @@ def gan_fields(model: Any) -> list[str]:
     return [f.name for f in model._meta.fields if isinstance(f, GanImageField)]
 
 
+def group_by_kind(renditions: list[Rendition]) -> list[dict[str, Any]]:
+    """[{"kind", "label", "renditions"}] in registry order; rows without a file (placeholders)
+    are left out."""
+    from gan_imaging.core.pipelines import PIPELINES
+
+    groups: dict[str, list[Rendition]] = {}
+    for r in renditions:
+        if r.file:
+            groups.setdefault(r.kind, []).append(r)
+    return [
+        {"kind": kind, "label": PIPELINES.get(kind).label if kind in PIPELINES else kind,
+         "renditions": rows}
+        for kind, rows in sorted(groups.items())
+    ]
+
+
 class GanStatusListFilter(admin.SimpleListFilter):
     """Filter objects by the generation status of their (first) GanImageField's current photo."""
 
@@ -111,7 +127,7 @@ class GanImagingAdminMixin:
                     "field": obj._meta.get_field(name).verbose_name,
                     "status": file.generation_status if file else "none",
                     "status_label": STATUS_LABELS[file.generation_status if file else "none"],
-                    "renditions": file.rendition_list() if file else [],
+                    "groups": group_by_kind(file.rendition_list() if file else []),
                     "jobs": list(file.jobs.select_related("content_type")[:10]) if file else [],
                 }
             )
