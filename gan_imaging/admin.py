@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gan_imaging import jobs
+from gan_imaging.admin_training import TRAIN_PERMISSION, GanModelAdmin, train_on_catalog
 from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError
 from gan_imaging.fields import GanImageField
@@ -115,6 +116,9 @@ class GanImagingAdminMixin:
             for name in ("gan_generate", "gan_regenerate"):
                 func = getattr(type(self), name)
                 actions[name] = (func, name, func.short_description)
+        if request.user.has_perm(TRAIN_PERMISSION):
+            actions["gan_train"] = (train_on_catalog, "gan_train",
+                                    train_on_catalog.short_description)
         return actions
 
     @admin.display(description=_("Generated images"))
@@ -252,4 +256,4 @@ class RenditionAdmin(admin.ModelAdmin):
         return format_html('<img src="{}" alt="" style="max-height:48px">', obj.file.url)
 
 
-__all__ = ["GanImagingAdminMixin", "JobAdmin", "RenditionAdmin", "JobStatus"]
+__all__ = ["GanImagingAdminMixin", "GanModelAdmin", "JobAdmin", "RenditionAdmin", "JobStatus"]

@@ -45,6 +45,22 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_BACKOFF": 5.0,
     # GPU jobs one user may request per window: {"jobs": N, "hours": H}; None: unlimited.
     "GPU_QUOTA": {"jobs": 500, "hours": 24},
+    # Training defaults per architecture (TrainConfig fields); the admin action and
+    # manage.py gan_train start from these.
+    "TRAINING": {
+        "texture": {
+            "steps": 3000,
+            "batch_size": 16,
+            "crop": 64,
+            "arch_kwargs": {"channels": 3, "z_dim": 16, "n_periodic": 4, "g_width": 16,
+                            "g_max_width": 128, "n_up": 4, "d_width": 32},
+            "betas": [0.5, 0.99],
+            "diffaugment": "translation,color",
+            "ema_decay": 0.995,
+            "log_every": 25,
+        },
+        "dcgan64": {"steps": 5000, "batch_size": 64, "log_every": 50},
+    },
     # Admin: the most objects one "Generate"/"Regenerate" action may queue work for.
     "ADMIN_MAX_SELECTION": 500,
 }

@@ -55,6 +55,7 @@ class Job(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(_("error"), blank=True)
+    cancel_requested = models.BooleanField(default=False)
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -74,6 +75,7 @@ class Job(models.Model):
         ]
         permissions = [
             ("generate_renditions", _("Can generate and regenerate renditions")),
+            ("train_models", _("Can train GAN models on the catalog")),
         ]
         verbose_name = _("generation job")
         verbose_name_plural = _("generation jobs")
@@ -99,11 +101,18 @@ class Rendition(models.Model):
     model_version = models.CharField(max_length=100)
     seed = models.BigIntegerField(default=0)
 
-    file = models.FileField(storage=output_storage, max_length=500)
+    # Empty for rows that carry their data inline (the LQIP placeholder).
+    file = models.FileField(storage=output_storage, max_length=500, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=16)
     bytes = models.PositiveIntegerField()
+    quality = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Encoder quality 1–100 chosen for this file."
+    )
+    ssim = models.FloatField(
+        null=True, blank=True, help_text="Luma SSIM against a high-quality resize, 0–1."
+    )
     meta = models.JSONField(default=dict, blank=True)
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,3 +144,55 @@ class Rendition(models.Model):
     @property
     def url(self) -> str:
         return self.file.url
+
+
+class GanModelStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    TRAINING = "training", _("Training")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class GanModel(models.Model):
+    """A GAN trained on the shop's own photos (or a bundled default) and its checkpoint.
+
+    The checkpoint is safetensors + a JSON sidecar in the output storage; ``version`` is the
+    model version every output made with it records.
+    """
+
+    name = models.SlugField(_("name"), max_length=50)
+    arch = models.CharField(_("architecture"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=16, choices=GanModelStatus.choices, default=GanModelStatus.QUEUED
+    )
+    version = models.CharField(_("version"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=False)
+    config = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    # [{"step": int, "loss_d": float, "loss_g": float}, ...] for the admin's loss curve.
+    history = models.JSONField(default=list, blank=True)
+    trained_on = models.JSONField(default=dict, blank=True)
+    checkpoint = models.FileField(storage=output_storage, max_length=500, blank=True)
+    checkpoint_meta = models.FileField(storage=output_storage, max_length=500, blank=True)
+    samples = models.FileField(storage=output_storage, max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "arch"],
+                condition=models.Q(active=True),
+                name="gan_imaging_one_active_model_per_name",
+            )
+        ]
+        verbose_name = _("GAN model")
+        verbose_name_plural = _("GAN models")
+
+    def __str__(self) -> str:
+        return f"{self.arch} {self.name} ({self.version or self.status})"

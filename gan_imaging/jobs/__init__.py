@@ -12,6 +12,8 @@ from gan_imaging.core.imaging.decode import content_hash
 from gan_imaging.jobs.cleanup import CleanupResult, after_commit, cleanup_deleted, cleanup_replaced
 from gan_imaging.jobs.common import (
     TASK_NAME,
+    TRAIN_KIND,
+    JobCancelled,
     celery_app,
     pipeline_for,
     queue_for,
@@ -25,6 +27,8 @@ from gan_imaging.jobs.sweeping import SweepResult, sweep
 
 __all__ = [
     "TASK_NAME",
+    "TRAIN_KIND",
+    "JobCancelled",
     "CleanupResult",
     "Outcome",
     "after_commit",

@@ -15,6 +15,11 @@ from gan_imaging.conf import gan_settings
 from gan_imaging.core.pipelines import PIPELINES, Pipeline
 
 TASK_NAME = "gan_imaging.run_job"
+TRAIN_KIND = "gan_train"
+
+
+class JobCancelled(Exception):
+    """Raised by a runner that stopped because the job was cancelled; the message says why."""
 
 
 def worker_id() -> str:
@@ -34,6 +39,8 @@ def pipeline_for(kind: str) -> Pipeline:
 
 
 def queue_for(kind: str) -> str:
+    if kind == TRAIN_KIND:
+        return gan_settings.QUEUES["gpu"]
     return gan_settings.QUEUES[pipeline_for(kind).device]
 
 

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from gan_imaging.core.errors import GanImagingError, SpecError
 from gan_imaging.core.imaging.decode import content_hash, decode
 from gan_imaging.core.pipelines import Context
 from gan_imaging.jobs.cleanup import discard_outputs
-from gan_imaging.jobs.common import pipeline_for, worker_id
+from gan_imaging.jobs.common import TRAIN_KIND, JobCancelled, pipeline_for, worker_id
 from gan_imaging.jobs.requests import read_source
 from gan_imaging.limits import upload_limits
 from gan_imaging.models import Job, JobStatus
@@ -113,10 +114,12 @@ def give_up_message() -> str:
 class _Heartbeat:
     """Progress callback that also extends the lease, at most once a second."""
 
-    def __init__(self, job: Job, owner: str):
-        self.job, self.owner, self.last = job, owner, 0.0
+    def __init__(self, job: Job, owner: str, listener: Callable[[float], None] | None = None):
+        self.job, self.owner, self.last, self.listener = job, owner, 0.0, listener
 
     def __call__(self, fraction: float) -> None:
+        if self.listener is not None:
+            self.listener(fraction)
         now_s = time.monotonic()
         if now_s - self.last < 1.0 and fraction < 1.0:
             return
@@ -181,17 +184,23 @@ def _finish(job: Job, owner: str, status: str, **extra: Any) -> bool:
     return n == 1
 
 
-def execute(job_id: Any, *, owner: str | None = None) -> Outcome:
-    """Run one job to completion. Safe to call any number of times for the same id."""
+def execute(
+    job_id: Any, *, owner: str | None = None, on_progress: Callable[[float], None] | None = None
+) -> Outcome:
+    """Run one job to completion. Safe to call any number of times for the same id.
+
+    ``on_progress(fraction 0–1)`` is called as the job advances (``manage.py gan_train``'s bar).
+    """
     owner = owner or worker_id()
     job = claim(job_id, owner)
     if job is None:
         return Outcome("skipped")
     try:
         with _LeaseKeeper(job, owner):
-            renditions = _run(job, owner)
-    except _Superseded as exc:
-        _finish(job, owner, JobStatus.CANCELLED, error_code="superseded", error_message=str(exc))
+            renditions = _run(job, _Heartbeat(job, owner, on_progress))
+    except JobCancelled as exc:
+        code = "superseded" if isinstance(exc, _Superseded) else "cancelled"
+        _finish(job, owner, JobStatus.CANCELLED, error_code=code, error_message=str(exc))
         return Outcome(JobStatus.CANCELLED)
     except GanImagingError as exc:
         return _fail_or_retry(job, owner, exc.code, exc.message, exc.retryable)
@@ -227,11 +236,16 @@ def _fail_or_retry(job: Job, owner: str, code: str, message: str, retryable: boo
     return Outcome(JobStatus.FAILED)
 
 
-class _Superseded(Exception):
+class _Superseded(JobCancelled):
     pass
 
 
-def _run(job: Job, owner: str) -> list[Any]:
+def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
+    if job.kind == TRAIN_KIND:
+        from gan_imaging.jobs.training import run_training
+
+        run_training(job, heartbeat)
+        return []
     model = job.content_type.model_class()
     instance = model._default_manager.filter(pk=job.object_id).first() if model else None
     if instance is None:
@@ -248,7 +262,6 @@ def _run(job: Job, owner: str) -> list[Any]:
     except (TypeError, ValueError) as exc:
         raise SpecError(f"The job's settings are invalid: {exc}") from exc
     image, _info = decode(data, upload_limits(), filename=job.source_name)
-    heartbeat = _Heartbeat(job, owner)
     results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat))
     renditions = outputs.save_all(job, results, pipeline.version)
     # The photo may have been replaced while the pipeline ran: do not leave its outputs behind.
