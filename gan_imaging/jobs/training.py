@@ -214,8 +214,10 @@ def run_training(job: Job, heartbeat: Callable[[float], None]) -> GanModel:
                 _store(f"{folder}/{ckpt.model_version}-samples.png", _samples_png(ckpt)),
             ]
     except GanImagingError as exc:
-        if not exc.retryable:
-            GanModel.objects.filter(pk=model.pk).update(status=GanModelStatus.FAILED)
+        final = not exc.retryable or job.attempts >= job.max_attempts
+        GanModel.objects.filter(pk=model.pk).update(
+            status=GanModelStatus.FAILED if final else GanModelStatus.QUEUED
+        )
         raise
     cancelled = ckpt.step < config.steps
     with transaction.atomic():

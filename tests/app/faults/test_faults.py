@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gan_imaging import jobs
-from gan_imaging.models import Job, JobStatus, Rendition
+from gan_imaging.models import GanModel, Job, JobStatus, Rendition
 from shop.catalog.models import Product
 from shop.celery import app
 from tests.app.faults.conftest import (
@@ -166,3 +166,46 @@ def test_the_same_job_delivered_twice_at_once_runs_once(make_worker, admin_clien
     assert worker.log.read_text().count("'skipped'") >= 2
     record("(g) same job delivered 3× at once", 2, "conditional claim", time.monotonic() - t0,
            facts)
+
+
+TINY_TRAINING = {
+    "steps": 2, "batch_size": 2, "crop": 32, "log_every": 1,
+    "arch_kwargs": {"channels": 3, "z_dim": 4, "n_periodic": 2, "g_width": 4,
+                    "g_max_width": 8, "n_up": 4, "d_width": 4},
+}
+
+
+def queue_training(settings) -> GanModel:
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "TRAINING": {"texture": TINY_TRAINING},
+                            "DEVICE": "cpu"}
+    product = Product(name="T", price="1.00")
+    product.image = SimpleUploadedFile("t.jpg", make_photo(160, 120))
+    product.save()
+    Job.objects.all().delete()  # only the training job matters here
+    return jobs.training.request_training([product], "image", name="faults")
+
+
+def test_cuda_oom_in_training_is_retried(make_worker, fast_settings, tmp_path):
+    make_worker({"oom": 2, "counter": str(tmp_path / "oom")})
+    model = queue_training(fast_settings)
+    t0 = time.monotonic()
+    wait_until(all_terminal, timeout=120, sweep=True)
+    job = Job.objects.get()
+    model.refresh_from_db()
+    assert job.status == "succeeded" and job.attempts == 3 and model.status == "ready"
+    record("(f1) CUDA OOM twice in a training job", 2, "retry with backoff",
+           time.monotonic() - t0, {"jobs": 1, "succeeded": 1, "failed": 0, "renditions": 0})
+
+
+def test_cuda_oom_every_time_fails_with_a_clear_reason(make_worker, fast_settings, tmp_path):
+    make_worker({"oom": -1, "counter": str(tmp_path / "oom")})
+    model = queue_training(fast_settings)
+    t0 = time.monotonic()
+    wait_until(all_terminal, timeout=120, sweep=True)
+    job = Job.objects.get()
+    model.refresh_from_db()
+    assert job.status == "failed" and job.error_code == "out_of_memory"
+    assert "ran out of memory" in job.error_message and model.status == "failed"
+    assert job.attempts == job.max_attempts
+    record("(f2) CUDA OOM on every training attempt", job.attempts, "failed with reason",
+           time.monotonic() - t0, {"jobs": 1, "succeeded": 0, "failed": 1, "renditions": 0})

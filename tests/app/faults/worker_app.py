@@ -4,7 +4,9 @@
 - ``{"slow": 3.0}``: the pipeline sleeps that many seconds before running (a window to kill it);
 - ``{"storage_fail": N, "counter": "/path"}``: the first N output writes to the file storage,
   across all processes, raise ``OSError(ENOSPC)``; N = -1 fails every write;
-- ``{"runs_log": "/path"}``: every pipeline run appends ``job_id pid`` to that file.
+- ``{"runs_log": "/path"}``: every pipeline run appends ``job_id pid`` to that file;
+- ``{"oom": N, "counter": "/path"}``: the first N training runs raise CUDA out-of-memory
+  (N = -1: every run).
 """
 
 from __future__ import annotations
@@ -52,6 +54,24 @@ def install(**kwargs: object) -> None:
         return real_run(image, spec, ctx)
 
     PIPELINES._entries["thumbnails"] = dataclasses.replace(pipeline, run=run)
+
+    if "oom" in FAULTS:
+        # A CUDA out-of-memory error from the model call of a real GPU job kind (training).
+        import torch
+
+        import gan_imaging.core.gan as gan
+
+        real_train = gan.train
+        limit = int(FAULTS["oom"])
+
+        def train(*args, **kwargs):
+            if limit < 0 or _bump(FAULTS["counter"]) < limit:
+                raise torch.cuda.OutOfMemoryError(
+                    "CUDA out of memory. Tried to allocate 2.00 GiB (injected)"
+                )
+            return real_train(*args, **kwargs)
+
+        gan.train = train
 
     if "storage_fail" in FAULTS:
         # At the storage backend, below gan_imaging, as a full disk would fail.
