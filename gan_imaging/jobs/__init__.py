@@ -21,7 +21,7 @@ from gan_imaging.jobs.common import (
     target_filter,
     worker_id,
 )
-from gan_imaging.jobs.execution import Outcome, claim, execute, give_up_message
+from gan_imaging.jobs.execution import Outcome, claim, execute, worker_lost
 from gan_imaging.jobs.requests import publish, read_source, request, retry
 from gan_imaging.jobs.sweeping import SweepResult, sweep
 
@@ -39,7 +39,7 @@ __all__ = [
     "claim",
     "content_hash",
     "execute",
-    "give_up_message",
+    "worker_lost",
     "pipeline_for",
     "publish",
     "queue_for",

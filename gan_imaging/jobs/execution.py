@@ -91,24 +91,26 @@ def claim(job_id: Any, owner: str) -> Job | None:
     if n == 1:
         return Job.objects.select_related("content_type").get(pk=job_id)
     # A queued job whose attempts are spent (its last run died with the worker) ends here.
-    Job.objects.filter(
-        claimable, pk=job_id, attempts__gte=F("max_attempts")
-    ).update(
-        status=JobStatus.FAILED,
-        error_code="worker_lost",
-        error_message=give_up_message(),
-        finished_at=now,
-        lease_owner="",
-        lease_expires_at=None,
+    Job.objects.filter(claimable, pk=job_id, attempts__gte=F("max_attempts")).update(
+        **worker_lost(now)
     )
     return None
 
 
-def give_up_message() -> str:
-    return (
-        "Generation stopped unexpectedly several times (the worker was restarted or ran out of "
-        "memory). Use “Retry failed” to try again; if it keeps failing, try a smaller photo."
-    )
+def worker_lost(now: Any) -> dict[str, Any]:
+    """Field values of a job given up after its worker died on every attempt."""
+    return {
+        "status": JobStatus.FAILED,
+        "error_code": "worker_lost",
+        "error_message": (
+            "Generation stopped unexpectedly several times (the worker was restarted or ran "
+            "out of memory). Use “Retry failed” to try again; if it keeps failing, try a "
+            "smaller photo."
+        ),
+        "finished_at": now,
+        "lease_owner": "",
+        "lease_expires_at": None,
+    }
 
 
 class _Heartbeat:

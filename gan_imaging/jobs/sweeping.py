@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.jobs.execution import give_up_message
+from gan_imaging.jobs.execution import worker_lost
 from gan_imaging.jobs.requests import publish
 from gan_imaging.models import Job, JobStatus
 
@@ -42,12 +42,7 @@ def sweep(*, now: Any = None, limit: int = 500) -> SweepResult:
         exhausted = [pk for pk, attempts, cap in expired if attempts >= cap]
         recovered = [pk for pk, attempts, cap in expired if attempts < cap]
         result.failed = Job.objects.filter(pk__in=exhausted, status=JobStatus.RUNNING).update(
-            status=JobStatus.FAILED,
-            error_code="worker_lost",
-            error_message=give_up_message(),
-            finished_at=now,
-            lease_owner="",
-            lease_expires_at=None,
+            **worker_lost(now)
         )
         result.recovered = Job.objects.filter(pk__in=recovered, status=JobStatus.RUNNING).update(
             status=JobStatus.QUEUED, lease_owner="", lease_expires_at=None, published_at=None
