@@ -20,6 +20,7 @@ from gan_imaging.core.errors import InvalidImageError
 from gan_imaging.core.imaging.decode import content_hash, probe, read_limited, validate
 from gan_imaging.core.imaging.encode import FORMATS
 from gan_imaging.limits import allowed_extensions, upload_limits
+from gan_imaging.outputs import save_placeholder, upload_placeholder
 
 _PENDING = "_gan_imaging_pending"
 _LOADED = "_gan_imaging_loaded"
@@ -82,6 +83,7 @@ class GanImageFormField(forms.ImageField):
         # Spares the model field a second decode of the same bytes.
         f.gan_imaging_sha256 = content_hash(data)
         f.gan_imaging_format = fmt
+        f.gan_imaging_placeholder = upload_placeholder(data, getattr(f, "name", None))
         f.content_type = {"JPEG": "image/jpeg", "GIF": "image/gif"}.get(
             fmt, FORMATS.get(fmt.lower(), FORMATS["png"]).mime
         )
@@ -152,11 +154,14 @@ class GanImageFieldFile(ImageFieldFile):
             self.__dict__["_gan_renditions"] = cache
         return cache
 
-    def thumbnail(self, width: int, format: str = "webp") -> Any:
+    def thumbnail(self, width: int, format: str = "webp", aspect: str | None = None) -> Any:
         """The smallest thumbnail at least ``width`` px wide in ``format`` (else the widest
-        one there is), or None while none is ready. Reads rows only, never generates."""
+        one there is), or None while none is ready. ``aspect`` ("1:1", "4:5") selects fill
+        crops; None the uncropped fit. Reads rows only, never generates."""
         found = [
-            r for r in self.rendition_list() if r.kind == "thumbnails" and r.format == format
+            r for r in self.rendition_list()
+            if r.kind == "thumbnails" and r.format == format and r.file
+            and (r.meta or {}).get("aspect") == aspect
         ]
         if not found:
             return None
@@ -229,10 +234,12 @@ class GanImageField(models.ImageField):
             # A new upload, from a form or from code: the same checks either way.
             digest = getattr(file.file, "gan_imaging_sha256", None)
             fmt = getattr(file.file, "gan_imaging_format", None)
+            lqip = getattr(file.file, "gan_imaging_placeholder", None)
             if digest is None or fmt is None:
                 data, fmt = check_upload(file.file)
                 digest = content_hash(data)
-            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = digest
+                lqip = upload_placeholder(data, file.name)
+            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = (digest, lqip)
             if not self.keep_filename:
                 file.name = safe_upload_name(file.name, fmt)
         elif file and (add or file.name != loaded):
@@ -240,7 +247,9 @@ class GanImageField(models.ImageField):
             from gan_imaging.jobs import read_source
 
             data, _fmt = check_upload(read_source(file), file.name)
-            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = content_hash(data)
+            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = (
+                content_hash(data), upload_placeholder(data, file.name)
+            )
         return super().pre_save(model_instance, add)
 
 
@@ -258,8 +267,11 @@ def _request_jobs(sender: type[models.Model], instance: models.Model, **kwargs: 
     from gan_imaging import jobs
 
     pending = instance.__dict__.pop(_PENDING, {})
-    for name, source_hash in pending.items():
+    for name, (source_hash, lqip) in pending.items():
         jobs.request(instance, name, source_hash=source_hash)
+        if lqip is not None:
+            ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+            save_placeholder(ct.pk, str(instance.pk), name, source_hash, lqip)
         file = getattr(instance, name)
         instance.__dict__.setdefault(_LOADED, {})[name] = file.name if file else None
         if not kwargs.get("created"):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import posixpath
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from PIL import Image
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.core.errors import StorageError
+from gan_imaging.core.errors import GanImagingError, StorageError
 from gan_imaging.core.imaging.encode import get_format
 from gan_imaging.core.pipelines import Output
 from gan_imaging.models import Rendition
@@ -54,12 +56,57 @@ def _write(name: str, data: bytes, mime: str) -> str:
     return saved
 
 
+PLACEHOLDER_KIND = "placeholder"
+PLACEHOLDER_VERSION = "lqip-1"
+
+
+def save_placeholder(content_type_id: int, object_id: str, field_name: str, source_hash: str,
+                     out: Output) -> Rendition:
+    """The LQIP row of a source: data inline (``meta["data_uri"]``, ``meta["blurhash"]``),
+    no file. Made at upload time and again by the thumbnails job; one row either way."""
+    row, _ = Rendition.objects.get_or_create(
+        content_type_id=content_type_id,
+        object_id=object_id,
+        field_name=field_name,
+        kind=PLACEHOLDER_KIND,
+        spec_key="lqip",
+        source_hash=source_hash,
+        model_version=PLACEHOLDER_VERSION,
+        seed=0,
+        defaults={"file": "", "width": out.width, "height": out.height, "format": out.format,
+                  "bytes": len(out.data), "meta": out.meta},
+    )
+    return row
+
+
+def upload_placeholder(data: bytes, filename: str | None) -> Output | None:
+    """The LQIP of an upload, computed in the request (≈ 2 ms for a JPEG thanks to DCT
+    scaling) so pages show it while renditions are pending; None if it cannot be made."""
+    from gan_imaging.core.imaging.decode import decode
+    from gan_imaging.core.pipelines.thumbnails import PLACEHOLDER_DRAFT, placeholder
+    from gan_imaging.limits import upload_limits
+
+    try:
+        image, _ = decode(data, upload_limits(), filename=filename, draft_to=PLACEHOLDER_DRAFT)
+        p = placeholder(image)
+        with Image.open(io.BytesIO(p.webp)) as im:
+            size = im.size
+    except (GanImagingError, OSError):
+        return None
+    meta = {"blurhash": p.blurhash, "data_uri": p.data_uri, "placeholder": True}
+    return Output("lqip", p.webp, "webp", size[0], size[1], meta)
+
+
 def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendition]:
     """Write each output and record its row; outputs already recorded are left untouched
     (unless their file has gone missing, in which case it is written again)."""
     storage = output_storage()
     renditions: list[Rendition] = []
     for out in results:
+        if out.meta.get("placeholder"):
+            renditions.append(save_placeholder(job.content_type_id, job.object_id,
+                                               job.field_name, job.source_hash, out))
+            continue
         unique = {
             "content_type_id": job.content_type_id,
             "object_id": job.object_id,
@@ -87,6 +134,8 @@ def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendit
                     height=out.height,
                     format=out.format,
                     bytes=len(out.data),
+                    quality=out.meta.get("quality"),
+                    ssim=out.meta.get("ssim"),
                     meta=out.meta,
                     job=job,
                 )

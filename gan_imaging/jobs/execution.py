@@ -19,7 +19,7 @@ from django.utils import timezone
 from gan_imaging import outputs, signals
 from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError, SpecError
-from gan_imaging.core.imaging.decode import content_hash, decode
+from gan_imaging.core.imaging.decode import content_hash, decode, probe
 from gan_imaging.core.pipelines import Context
 from gan_imaging.jobs.cleanup import discard_outputs
 from gan_imaging.jobs.common import TRAIN_KIND, JobCancelled, pipeline_for, worker_id
@@ -263,7 +263,12 @@ def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
         spec = pipeline.spec_type.from_dict(job.spec)
     except (TypeError, ValueError) as exc:
         raise SpecError(f"The job's settings are invalid: {exc}") from exc
-    image, _info = decode(data, upload_limits(), filename=job.source_name)
+    limits = upload_limits()
+    hint = None
+    if pipeline.decode_hint is not None:
+        info = probe(data, limits, filename=job.source_name)
+        hint = pipeline.decode_hint(spec, info.width, info.height)
+    image, _info = decode(data, limits, filename=job.source_name, draft_to=hint)
     results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat))
     renditions = outputs.save_all(job, results, pipeline.version)
     # The photo may have been replaced while the pipeline ran: do not leave its outputs behind.

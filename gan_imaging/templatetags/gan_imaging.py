@@ -1,9 +1,11 @@
-"""Template tags. They read Rendition rows only: a page never generates or touches storage
-beyond building URLs.
+"""Template tags. They read Rendition rows only: a page never generates anything and never
+asks the storage whether a file exists.
 
 ``{% thumbnail_url obj.image 640 "webp" %}`` — URL of the smallest thumbnail ≥ 640 px wide.
-``{% picture obj.image sizes="..." alt="..." class="..." %}`` — ``<picture>`` with a srcset per
-format, ``width``/``height`` attributes, lazy loading; a placeholder while pending.
+``{% picture obj.image sizes="..." alt="..." aspect="1:1" class="..." %}`` — ``<picture>`` with
+a srcset per format (best first), ``width``/``height`` (no layout shift), lazy loading, and the
+upload's LQIP: shown alone while renditions are pending, as the image's background after.
+``aspect`` picks the fill crops of that aspect (spec option ``fill``); default: fit.
 """
 
 from __future__ import annotations
@@ -22,10 +24,19 @@ FORMAT_ORDER = ("avif", "webp", "jpeg", "png")
 MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 
 
-def _thumbnails(fieldfile: Any) -> list[Any]:
+def _rows(fieldfile: Any) -> list[Any]:
     if not fieldfile or not hasattr(fieldfile, "rendition_list"):
         return []
-    return [r for r in fieldfile.rendition_list() if r.kind == "thumbnails"]
+    return fieldfile.rendition_list()
+
+
+def _thumbnails(rows: list[Any], aspect: str | None) -> list[Any]:
+    return [r for r in rows if r.kind == "thumbnails" and r.file
+            and (r.meta or {}).get("aspect") == aspect]
+
+
+def _placeholder(rows: list[Any]) -> Any:
+    return next((r for r in rows if r.kind == "placeholder"), None)
 
 
 @register.simple_tag
@@ -40,16 +51,22 @@ def thumbnail_url(fieldfile: Any, width: int, format: str = "webp") -> str:
 
 @register.simple_tag
 def picture(
-    fieldfile: Any, sizes: str = "100vw", alt: str = "", **attrs: Any
+    fieldfile: Any, sizes: str = "100vw", alt: str = "", aspect: str | None = None, **attrs: Any
 ) -> SafeString:
-    renditions = _thumbnails(fieldfile)
+    rows = _rows(fieldfile)
+    renditions = _thumbnails(rows, aspect)
+    lqip = _placeholder(rows)
     extra = format_html_join("", ' {}="{}"', ((k.replace("_", "-"), v) for k, v in attrs.items()))
     if not renditions:
+        if lqip is not None:
+            return format_html(
+                '<img src="{}" width="{}" height="{}" alt="{}" data-gan-pending="1" '
+                'class="gan-lqip" decoding="async"{}>',
+                lqip.meta["data_uri"], lqip.width, lqip.height, alt, extra,
+            )
         return format_html(
             '<img src="{}" alt="{}" data-gan-pending="1" loading="lazy" decoding="async"{}>',
-            static("gan_imaging/placeholder.svg"),
-            alt,
-            extra,
+            static("gan_imaging/placeholder.svg"), alt, extra,
         )
     by_format: dict[str, list[Any]] = {}
     for r in renditions:
@@ -67,15 +84,21 @@ def picture(
             )
     fallback = sorted(by_format[fallback_fmt], key=lambda r: r.width)
     largest = fallback[-1]
+    style = (
+        format_html(' style="background:url({}) center/cover no-repeat"', lqip.meta["data_uri"])
+        if lqip is not None
+        else ""
+    )
     img = format_html(
         '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" loading="lazy" '
-        'decoding="async"{}>',
+        'decoding="async"{}{}>',
         largest.file.url,
         ", ".join(f"{r.file.url} {r.width}w" for r in fallback),
         sizes,
         largest.width,
         largest.height,
         alt,
+        style,
         extra,
     )
     return format_html("<picture>{}{}</picture>", mark_safe("".join(sources)), img)

@@ -58,3 +58,6 @@ class Pipeline:
     run: Callable[[Image.Image, Any, Context], list[Output]]
     label: str = ""
     seeded: bool = False
+    #: ``decode_hint(spec, width, height)`` → the smallest (w, h) px the source may be decoded
+    #: at (JPEG DCT scaling), or None for full size.
+    decode_hint: Callable[[Any, int, int], tuple[int, int] | None] | None = None
