@@ -38,6 +38,27 @@ def gan_fields(model: Any) -> list[str]:
     return [f.name for f in model._meta.fields if isinstance(f, GanImageField)]
 
 
+def focal_context(obj: Any, name: str, ct: ContentType, block: dict) -> dict | None:
+    """What the focal-point picker needs, when thumbnails make fill crops and a fit image
+    to click on exists."""
+    from gan_imaging.models import FocalPoint
+
+    if not jobs.spec_for("thumbnails").get("fill"):
+        return None
+    fits = [r for g in block["groups"] if g["kind"] == "thumbnails" for r in g["renditions"]
+            if not (r.meta or {}).get("aspect") and r.format in ("jpeg", "webp", "png")]
+    if not fits:
+        return None
+    point = FocalPoint.objects.filter(content_type=ct, object_id=str(obj.pk),
+                                      field_name=name).first()
+    return {
+        "url": reverse("gan_imaging:focal_point", args=[ct.pk, str(obj.pk), name]),
+        "image": max(fits, key=lambda r: (r.width, r.format == "jpeg")).file.url,
+        "x": point.x * 100 if point else None,
+        "y": point.y * 100 if point else None,
+    }
+
+
 def group_by_kind(renditions: list[Rendition]) -> list[dict[str, Any]]:
     """[{"kind", "label", "renditions"}] in registry order; rows without a file (placeholders)
     are left out."""
@@ -140,6 +161,8 @@ class GanImagingAdminMixin:
             ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
             context["status_url"] = reverse("gan_imaging:job_status")
             context["previews_url"] = reverse("gan_imaging:previews", args=[ct.pk, str(obj.pk)])
+            for name, block in zip(self.get_gan_fields(), blocks, strict=True):
+                block["focal"] = focal_context(obj, name, ct, block)
         except NoReverseMatch:
             pass  # gan_imaging.urls not included: the block still works, without live updates
         return render_to_string("gan_imaging/admin/previews.html", context)

@@ -196,3 +196,28 @@ class GanModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.arch} {self.name} ({self.version or self.status})"
+
+
+class FocalPoint(models.Model):
+    """Where the merchant wants fill crops centred, per image field: x, y fractions 0–1 of
+    the photo's width and height (after EXIF orientation)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    field_name = models.CharField(max_length=100)
+    x = models.FloatField()
+    y = models.FloatField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "field_name"],
+                                    name="gan_imaging_one_focal_point_per_field"),
+            models.CheckConstraint(condition=models.Q(x__gte=0, x__lte=1, y__gte=0, y__lte=1),
+                                   name="gan_imaging_focal_point_in_frame"),
+        ]
+        verbose_name = _("focal point")
+        verbose_name_plural = _("focal points")
+
+    def __str__(self) -> str:
+        return f"{self.field_name} of #{self.object_id} at ({self.x:.2f}, {self.y:.2f})"

@@ -9,7 +9,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from gan_imaging.models import ACTIVE_STATUSES, Job
 
@@ -64,3 +64,43 @@ def previews(request: HttpRequest, content_type_id: int, object_id: str) -> Http
     if obj is None:
         raise Http404
     return HttpResponse(model_admin.gan_previews(obj))
+
+
+@require_POST
+@staff_member_required
+def focal_point(
+    request: HttpRequest, content_type_id: int, object_id: str, field_name: str
+) -> JsonResponse:
+    """Set where fill crops are centred (``x``, ``y``: fractions 0–1) and regenerate them."""
+    from django.db import transaction
+
+    from gan_imaging import jobs
+    from gan_imaging.fields import GanImageField
+    from gan_imaging.models import FocalPoint
+
+    if not request.user.has_perm("gan_imaging.generate_renditions"):
+        raise PermissionDenied
+    try:
+        x, y = float(request.POST["x"]), float(request.POST["y"])
+    except (KeyError, ValueError):
+        return JsonResponse({"error": "x and y are required numbers"}, status=400)
+    if not (0 <= x <= 1 and 0 <= y <= 1):
+        return JsonResponse({"error": "x and y must be between 0 and 1"}, status=400)
+    try:
+        ct = ContentType.objects.get_for_id(content_type_id)
+    except ContentType.DoesNotExist as exc:
+        raise Http404 from exc
+    model = ct.model_class()
+    fields = model._meta.fields if model else []
+    field = next((f for f in fields if f.name == field_name and isinstance(f, GanImageField)),
+                 None)
+    obj = model._default_manager.filter(pk=object_id).first() if field else None
+    if obj is None:
+        raise Http404
+    with transaction.atomic():
+        FocalPoint.objects.update_or_create(
+            content_type=ct, object_id=str(obj.pk), field_name=field_name,
+            defaults={"x": round(x, 4), "y": round(y, 4)},
+        )
+        queued = jobs.request(obj, field_name, ["thumbnails"], user=request.user)
+    return JsonResponse({"x": round(x, 4), "y": round(y, 4), "queued": len(queued)})

@@ -189,7 +189,10 @@ GAN_IMAGING = {
     "CELERY_APP": "shop.celery.app",
     "STORAGE": GAN_STORAGE_ALIAS,
     "ON_UPLOAD": ["thumbnails"],
-    "SPECS": {"thumbnails": {"widths": [320, 640, 1280], "formats": ["webp", "jpeg"]}},
+    # Fit renditions plus square crops (centred on the product, or on the merchant's focal
+    # point) for the catalogue grid.
+    "SPECS": {"thumbnails": {"widths": [320, 640, 1280], "formats": ["webp", "jpeg"],
+                             "fill": ["1:1"]}},
     **json.loads(os.environ.get("GAN_SHOP_GAN_IMAGING", "{}")),
 }
 

@@ -71,6 +71,15 @@ def discard_outputs(job: Job) -> CleanupResult:
     return _purge(Rendition.objects.filter(where), Job.objects.none(), "")
 
 
+def drop_superseded_outputs(job: Job, keep: list[Rendition]) -> CleanupResult:
+    """After a deterministic kind succeeded, drop that kind's other rows for the same photo
+    (made under an older spec, e.g. before the focal point moved), so pages never mix them."""
+    where = Q(content_type_id=job.content_type_id, object_id=job.object_id,
+              field_name=job.field_name, kind=job.kind, source_hash=job.source_hash)
+    return _purge(Rendition.objects.filter(where).exclude(pk__in=[r.pk for r in keep]),
+                  Job.objects.none(), "")
+
+
 def after_commit(func: Any, *args: Any) -> None:
     """Run a cleanup once the surrounding transaction commits (at once outside one)."""
 

@@ -44,6 +44,18 @@ def queue_for(kind: str) -> str:
     return gan_settings.QUEUES[pipeline_for(kind).device]
 
 
+def spec_overrides(instance: models.Model, field_name: str, kind: str) -> dict[str, Any]:
+    """Per-object spec options: the merchant's focal point for kinds that crop."""
+    from dataclasses import fields
+
+    from gan_imaging.models import FocalPoint
+
+    if "focal_point" not in {f.name for f in fields(pipeline_for(kind).spec_type)}:
+        return {}
+    point = FocalPoint.objects.filter(target_filter(instance, field_name)).first()
+    return {"focal_point": [point.x, point.y]} if point else {}
+
+
 def spec_for(kind: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The canonical spec dict for ``kind`` from settings (and optional overrides)."""
     options = dict(gan_settings.SPECS.get(kind, {}))

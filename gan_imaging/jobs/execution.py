@@ -21,7 +21,7 @@ from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError, SpecError
 from gan_imaging.core.imaging.decode import content_hash, decode, probe
 from gan_imaging.core.pipelines import Context
-from gan_imaging.jobs.cleanup import discard_outputs
+from gan_imaging.jobs.cleanup import discard_outputs, drop_superseded_outputs
 from gan_imaging.jobs.common import TRAIN_KIND, JobCancelled, pipeline_for, worker_id
 from gan_imaging.jobs.requests import read_source
 from gan_imaging.limits import upload_limits
@@ -278,4 +278,10 @@ def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
     if current != job.source_name:
         discard_outputs(job)
         raise _Superseded("The photo was replaced; a newer job generates its images.")
+    newer = Job.objects.filter(
+        content_type_id=job.content_type_id, object_id=job.object_id, field_name=job.field_name,
+        kind=job.kind, source_hash=job.source_hash, created_at__gt=job.created_at,
+    ).exclude(status=JobStatus.CANCELLED)
+    if not pipeline.seeded and not newer.exists():
+        drop_superseded_outputs(job, renditions)
     return renditions

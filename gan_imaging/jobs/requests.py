@@ -22,6 +22,7 @@ from gan_imaging.jobs.common import (
     pipeline_for,
     queue_for,
     spec_for,
+    spec_overrides,
     target_filter,
 )
 from gan_imaging.limits import upload_limits
@@ -88,7 +89,7 @@ def request(
     created: list[Job] = []
     for kind in kinds:
         pipeline = pipeline_for(kind)
-        spec = spec_for(kind)
+        spec = spec_for(kind, spec_overrides(instance, field_name, kind))
         existing = Job.objects.filter(where, kind=kind, source_hash=source_hash, spec=spec)
         if not force and (
             existing.filter(status__in=ACTIVE_STATUSES).exists()
