@@ -276,7 +276,10 @@ class RenditionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("preview"))
     def preview(self, obj: Rendition) -> SafeString:
-        return format_html('<img src="{}" alt="" style="max-height:48px">', obj.file.url)
+        src = obj.file.url if obj.file else (obj.meta or {}).get("data_uri", "")
+        if not src:
+            return format_html("—")
+        return format_html('<img src="{}" alt="" style="max-height:48px">', src)
 
 
 __all__ = ["GanImagingAdminMixin", "GanModelAdmin", "JobAdmin", "RenditionAdmin", "JobStatus"]

@@ -89,7 +89,9 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
-        "TEST": {"NAME": os.environ.get("GAN_SHOP_TEST_DB_NAME", str(DATA_DIR / "test.sqlite3"))},
+        # A file (worker processes must share it), one per test run so runs never collide.
+        "TEST": {"NAME": os.environ.get("GAN_SHOP_TEST_DB_NAME",
+                                        str(DATA_DIR / f"test-{os.getpid()}.sqlite3"))},
     }
 
 

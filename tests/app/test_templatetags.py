@@ -1,5 +1,7 @@
 """Template tags read rows only; a pending image shows a placeholder."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -7,7 +9,7 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
 from gan_imaging import jobs
-from gan_imaging.models import Job
+from gan_imaging.models import Job, Rendition
 from shop.catalog.models import Product
 from tests.conftest import make_photo
 
@@ -26,10 +28,18 @@ def product():
     return Product.objects.get(pk=p.pk)
 
 
-def test_pending_picture_is_a_placeholder(product):
+def test_pending_picture_shows_the_uploads_lqip(product):
     html = render('{% picture p.image alt="Teapot" %}', p=product)
-    assert 'data-gan-pending="1"' in html and "placeholder.svg" in html and 'alt="Teapot"' in html
+    assert 'data-gan-pending="1"' in html and 'alt="Teapot"' in html
+    assert 'src="data:image/webp;base64,' in html and 'width="32" height="24"' in html
     assert "placeholder.svg" in render("{% thumbnail_url p.image 640 %}", p=product)
+
+
+def test_pending_picture_without_lqip_is_the_static_placeholder(product):
+    Rendition.objects.filter(kind="placeholder").delete()
+    product = Product.objects.get(pk=product.pk)
+    html = render('{% picture p.image alt="Teapot" %}', p=product)
+    assert 'data-gan-pending="1"' in html and "placeholder.svg" in html
 
 
 def test_ready_picture_has_sources_srcsets_and_dimensions(product):
@@ -42,8 +52,11 @@ def test_ready_picture_has_sources_srcsets_and_dimensions(product):
     assert 'width="640" height="480"' in html
     assert 'loading="lazy"' in html and 'decoding="async"' in html and 'class="hero"' in html
     assert 'sizes="50vw"' in html
+    assert 'style="background:url(data:image/webp;base64,' in html  # LQIP behind the image
     url = render('{% thumbnail_url p.image 600 "jpeg" %}', p=product)
-    assert url.endswith("/640w.q82.jpg")
+    assert re.search(r"/640w\.auto\d+\.jpg$", url), url
+    square = render('{% picture p.image aspect="1:1" %}', p=product)
+    assert 'width="640" height="640"' in square and "1x1" in square
 
 
 def test_tags_touch_no_storage_and_query_once_per_image(product, monkeypatch):

@@ -149,3 +149,17 @@ def test_training_from_the_admin_runs_on_a_real_worker(celery_worker, admin_clie
     assert model.status == "ready" and len(model.history) == 3
     with Image.open(io.BytesIO((media_root / model.samples.name).read_bytes())) as grid:
         assert grid.size[0] > 0
+
+
+def test_inference_uses_the_active_trained_model_or_a_bundled_style(media_root):
+    from gan_imaging import inference
+
+    model = jobs.training.request_training(products(), "image", name="rugs")
+    jobs.execute(train_job(model).pk, owner="w")
+    model.refresh_from_db()
+    assert inference.texture_model("rugs").model_version == model.version
+    image = inference.backdrop("rugs", 33, 17, seed=3)
+    assert image.size == (33, 17) and image.mode == "RGB"
+    assert inference.backdrop("rugs", 33, 17, seed=3).tobytes() == image.tobytes()
+    bundled = inference.backdrop("brick", 728, 90)
+    assert bundled.size == (728, 90)

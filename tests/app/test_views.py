@@ -53,7 +53,8 @@ def test_preview_fragment_and_change_page_wire_live_updates(admin_client, produc
     jobs.execute(Job.objects.get().pk, owner="w")
     ct = ContentType.objects.get_for_model(Product)
     html = admin_client.get(f"/gan-imaging/previews/{ct.pk}/{product.pk}/").content.decode()
-    assert html.count('class="gan-rendition"') == 2 and "gan-status-ready" in html
+    # A 500×400 photo: 320 px fit and 320 px square crops, in WebP and JPEG.
+    assert html.count('class="gan-rendition"') == 4 and "gan-status-ready" in html
     page = admin_client.get(f"/admin/catalog/product/{product.pk}/change/").content.decode()
     assert 'data-status-url="/gan-imaging/jobs/status/"' in page
     assert "gan_imaging/admin-progress.js" in page

@@ -10,8 +10,14 @@ from gan_imaging.core.gan import TrainConfig
 TINY = {
     "dcgan28": {"z_dim": 8, "g_width": 8, "d_width": 8},
     "dcgan64": {"z_dim": 8, "width": 4},
-    "texture": {"z_dim": 4, "n_periodic": 2, "g_width": 4, "g_max_width": 16, "n_up": 3,
-                "d_width": 4},
+    "texture": {
+        "z_dim": 4,
+        "n_periodic": 2,
+        "g_width": 4,
+        "g_max_width": 16,
+        "n_up": 3,
+        "d_width": 4,
+    },
 }
 
 
@@ -44,8 +50,9 @@ def exemplar() -> torch.Tensor:
 
 
 def tiny_config(arch: str = "dcgan28", **changes) -> TrainConfig:
-    base = dict(arch=arch, arch_kwargs=TINY[arch], steps=2, batch_size=4, device="cpu",
-                log_every=1, crop=32)
+    base = dict(
+        arch=arch, arch_kwargs=TINY[arch], steps=2, batch_size=4, device="cpu", log_every=1, crop=32
+    )
     base.update(changes)
     return TrainConfig(**base)
 

@@ -31,8 +31,16 @@ def test_round_trip_gives_identical_outputs_for_the_same_seed(trained, tmp_path)
 def test_sidecar_records_what_a_rendition_needs(trained, tmp_path):
     _, sidecar = save(trained, tmp_path / "mnist")
     meta = json.loads(sidecar.read_text())
-    for key in ("arch", "arch_kwargs", "config", "model_version", "metrics", "created",
-                "torch_version", "gan_imaging_version"):
+    for key in (
+        "arch",
+        "arch_kwargs",
+        "config",
+        "model_version",
+        "metrics",
+        "created",
+        "torch_version",
+        "gan_imaging_version",
+    ):
         assert key in meta
     assert meta["config"]["seed"] == 0 and meta["step"] == 2
     assert read_meta(tmp_path / "mnist.safetensors")["model_version"] == trained.model_version

@@ -47,12 +47,14 @@ def test_runtime_error_text_counts_as_oom_too():
 def test_then_cpu_then_a_typed_error():
     calls: list[int] = []
     cpu_calls: list[int] = []
-    result = run_with_oom_fallback(fake_model_call(0, calls), 8, min_batch=2,
-                                   cpu_fallback=fake_model_call(100, cpu_calls))
+    result = run_with_oom_fallback(
+        fake_model_call(0, calls), 8, min_batch=2, cpu_fallback=fake_model_call(100, cpu_calls)
+    )
     assert calls == [8, 4, 2] and cpu_calls == [8] and result == "ok@8"
     with pytest.raises(OutOfMemoryError, match="even with batch 2 and on the CPU") as err:
-        run_with_oom_fallback(fake_model_call(0, []), 8, min_batch=2,
-                              cpu_fallback=fake_model_call(0, []))
+        run_with_oom_fallback(
+            fake_model_call(0, []), 8, min_batch=2, cpu_fallback=fake_model_call(0, [])
+        )
     assert err.value.retryable and err.value.code == "out_of_memory"
 
 

@@ -19,9 +19,10 @@ def sigmoid(x: float) -> float:
 
 def test_non_saturating_losses_equal_the_seed_formulas():
     # L_D = -log D(x) - log(1 - D(G(z))),  L_G = -log D(G(z)),  D = sigmoid(logit)
-    want_d = sum(-math.log(sigmoid(r)) for r in REAL.tolist()) / 5 + sum(
-        -math.log(1 - sigmoid(f)) for f in FAKE.tolist()
-    ) / 5
+    want_d = (
+        sum(-math.log(sigmoid(r)) for r in REAL.tolist()) / 5
+        + sum(-math.log(1 - sigmoid(f)) for f in FAKE.tolist()) / 5
+    )
     want_g = sum(-math.log(sigmoid(f)) for f in FAKE.tolist()) / 5
     assert losses.ns_d_loss(REAL, FAKE).item() == pytest.approx(want_d, rel=1e-12)
     assert losses.ns_g_loss(FAKE).item() == pytest.approx(want_g, rel=1e-12)
@@ -29,9 +30,10 @@ def test_non_saturating_losses_equal_the_seed_formulas():
 
 
 def test_hinge_losses():
-    want_d = sum(max(0, 1 - r) for r in REAL.tolist()) / 5 + sum(
-        max(0, 1 + f) for f in FAKE.tolist()
-    ) / 5
+    want_d = (
+        sum(max(0, 1 - r) for r in REAL.tolist()) / 5
+        + sum(max(0, 1 + f) for f in FAKE.tolist()) / 5
+    )
     assert losses.hinge_d_loss(REAL, FAKE).item() == pytest.approx(want_d)
     assert losses.g_loss("hinge", FAKE).item() == pytest.approx(-FAKE.mean().item())
 

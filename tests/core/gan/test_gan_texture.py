@@ -50,3 +50,8 @@ def test_seed_determines_the_texture(texture_g):
 def test_bad_sizes_raise_spec_errors(texture_g, bad):
     with pytest.raises(SpecError):
         texture_g.generate(bad, 10)
+
+
+def test_area_limit_is_checked_before_any_work(texture_g):
+    with pytest.raises(SpecError, match="megapixels"):
+        texture_g.generate(10000, 10000)

@@ -18,7 +18,9 @@ def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 def test_two_step_smoke(arch, make_config, digits, exemplar):
     data = {"dcgan28": digits, "dcgan64": torch.rand(8, 3, 64, 64) * 2 - 1, "texture": exemplar}
     calls = []
-    cfg = make_config(arch, r1_gamma=1.0, r1_interval=1, loss="hinge" if arch == "dcgan64" else "ns")
+    cfg = make_config(
+        arch, r1_gamma=1.0, r1_interval=1, loss="hinge" if arch == "dcgan64" else "ns"
+    )
     ckpt = train(cfg, data[arch], progress=lambda s, t, m: calls.append((s, t, m)))
     assert ckpt.step == 2
     assert [c[:2] for c in calls] == [(1, 2), (2, 2)]
@@ -80,6 +82,11 @@ def test_bad_settings_and_data_raise_configuration_errors(make_config, digits):
 def test_plain_seed_recipe_is_the_articles_settings():
     cfg = plain_seed_recipe(steps=10)
     assert (cfg.arch, cfg.lr_g, cfg.lr_d, cfg.betas, cfg.batch_size) == (
-        "dcgan28", 1e-4, 1e-4, (0.9, 0.999), 256)
+        "dcgan28",
+        1e-4,
+        1e-4,
+        (0.9, 0.999),
+        256,
+    )
     assert cfg.ema_decay == 0 and cfg.diffaugment == "" and cfg.r1_gamma == 0
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
