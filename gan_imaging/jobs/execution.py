@@ -267,7 +267,12 @@ def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
     hint = None
     if pipeline.decode_hint is not None:
         info = probe(data, limits, filename=job.source_name)
-        hint = pipeline.decode_hint(spec, info.width, info.height)
+        # The header gives the stored size; EXIF may rotate it for display, so only reduce
+        # as far as both readings allow.
+        hints = [pipeline.decode_hint(spec, info.width, info.height),
+                 pipeline.decode_hint(spec, info.height, info.width)]
+        if all(hints):
+            hint = (max(h[0] for h in hints), max(h[1] for h in hints))
     image, _info = decode(data, limits, filename=job.source_name, draft_to=hint)
     results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat))
     renditions = outputs.save_all(job, results, pipeline.version)

@@ -1,0 +1,455 @@
+"""Thumbnail engine benchmark: gan_imaging against django-imagekit, sorl-thumbnail and pyvips.
+
+    python benchmarks/thumbnails.py [--photos DIR] [--limit N] [--floor 0.95]
+
+Every method makes the same rendition set from the same photo bytes held in memory: widths
+1920/1280/960/640/480/320 that the photo covers (never upscaled; a narrower photo gets one
+rendition at its own width), fit mode, each in AVIF, WebP and JPEG, with matched effort:
+
+    JPEG  optimised Huffman tables, progressive, 4:2:0   (vips: optimize_coding, interlace)
+    WebP  method 4                                       (vips: effort 4)
+    AVIF  libaom speed 8                                 (vips: effort 1, i.e. speed 9 − 1)
+
+Fixed qualities (what the anchors use, and our ``quality="fixed"``): AVIF 55, WebP 80,
+JPEG 82. Methods, each timed per photo from encoded bytes to encoded outputs:
+
+* ``ours-fixed``: probe + ``decode(data, draft_to=decode_hint(...))`` + ``run()`` with the
+  fixed qualities (includes the LQIP output; its bytes are not counted);
+* ``ours-auto``: the same with ``quality="auto"`` at the floor;
+* ``imagekit``: one ``ImageSpec`` per width × format (``Transpose()`` + ``ResizeToFit``),
+  ``spec.generate()`` (no storage, so this favours imagekit);
+* ``sorl``: ``get_thumbnail(name, "<w>", format=..., quality=...)`` with its default
+  cached_db KV store on in-memory SQLite and a temp MEDIA_ROOT; an engine subclass adds AVIF
+  ``speed=8`` (sorl passes no speed; Pillow's default is 6);
+* ``vips``: one ``thumbnail_buffer`` per width, saved in the three formats.
+
+Quality is scored by this script for every output of every method against the same
+reference: the full-resolution decode, flattened on white, Lanczos-resized to the output's
+size (mean luma SSIM, 8×8 windows, and its information-weighted pooling, the metric the
+floor applies to). ``bytes_vs_fixed`` compares our per-image output with, per format, the
+lowest single integer quality at which every rendition of every photo meets the floor (by
+our own reference, as the search measures it). The output ends with one ``RESULT`` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gan_imaging.core.imaging.decode import decode  # noqa: E402
+from gan_imaging.core.imaging.encode import encode, flatten  # noqa: E402
+from gan_imaging.core.imaging.quality import SsimReference, luma  # noqa: E402
+from gan_imaging.core.pipelines.base import Context  # noqa: E402
+from gan_imaging.core.pipelines.thumbnails import decode_hint, run  # noqa: E402
+from gan_imaging.core.specs import ThumbnailSpec  # noqa: E402
+
+WIDTHS = (1920, 1280, 960, 640, 480, 320)
+FORMATS = ("avif", "webp", "jpeg")
+FIXED = {"avif": 55, "webp": 80, "jpeg": 82}
+PIL_NAME = {"avif": "AVIF", "webp": "WEBP", "jpeg": "JPEG"}
+PIL_OPTIONS = {
+    "avif": {"quality": FIXED["avif"], "speed": 8},
+    "webp": {"quality": FIXED["webp"], "method": 4},
+    "jpeg": {"quality": FIXED["jpeg"], "optimize": True, "progressive": True},
+}
+VIPS_OPTIONS = {
+    "avif": (".avif", {"Q": FIXED["avif"], "effort": 1}),
+    "webp": (".webp", {"Q": FIXED["webp"], "effort": 4}),
+    "jpeg": (".jpg", {"Q": FIXED["jpeg"], "optimize_coding": True, "interlace": True,
+                      "background": [255, 255, 255]}),
+}  # fmt: skip
+METHODS = ("ours-fixed", "ours-auto", "imagekit", "sorl", "vips")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def load_photos(folder: Path | None, limit: int) -> list[tuple[str, bytes]]:
+    """``limit`` photos spread evenly over the sorted corpus, or synthetic ones."""
+    if folder is not None and folder.is_dir():
+        files = sorted(
+            p for p in folder.rglob("*")
+            if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp")
+            and not p.name.startswith("_")
+        )  # fmt: skip
+        if files:
+            step = max(1.0, len(files) / limit)
+            picked = [files[int(i * step)] for i in range(min(limit, len(files)))]
+            return [(str(p.relative_to(folder)), p.read_bytes()) for p in picked]
+    print(f"(no photos under {folder}; using {limit} synthetic ones)")
+    return [(f"synthetic-{i}.jpg", synthetic_photo(i)) for i in range(limit)]
+
+
+def synthetic_photo(seed: int) -> bytes:
+    """A 1600×1200 JPEG: a textured product on white (even seeds) or a busy scene (odd)."""
+    rng = np.random.default_rng(seed)
+    h, w = 1200, 1600
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    scene = np.stack([128 + 90 * np.sin(xs / (20 + seed) + c) * np.cos(ys / 31.0)
+                      for c in range(3)], axis=-1) + rng.normal(0, 10, (h, w, 3))  # fmt: skip
+    if seed % 2 == 0:
+        canvas = np.full((h, w, 3), 255.0)
+        canvas[300:900, 500:1100] = scene[300:900, 500:1100] * 0.6
+        scene = canvas
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(scene, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+def displayed_size(data: bytes) -> tuple[int, int]:
+    """Width, height as displayed (EXIF orientations 5–8 swap them); header only."""
+    with Image.open(io.BytesIO(data)) as im:
+        w, h = im.size
+        orientation = im.getexif().get(0x0112, 1) if im.format in ("JPEG", "MPO") else 1
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+
+
+def ladder(width: int) -> list[int]:
+    return [w for w in WIDTHS if w <= width] or [width]
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def spec_for(quality: str, floor: float) -> ThumbnailSpec:
+    return ThumbnailSpec(
+        widths=WIDTHS, formats=FORMATS, quality=quality, ssim_floor=floor,
+        avif_quality=FIXED["avif"], webp_quality=FIXED["webp"], jpeg_quality=FIXED["jpeg"],
+    )  # fmt: skip
+
+
+def ours(data: bytes, spec: ThumbnailSpec) -> list:
+    hint = decode_hint(spec, *displayed_size(data))
+    image, _ = decode(data, draft_to=hint)
+    return run(image, spec, Context())
+
+
+def ours_outputs(data: bytes, spec: ThumbnailSpec) -> list:
+    return [(o.format, o.data, o) for o in ours(data, spec)]
+
+
+def warm_up(specs: dict, fixed_spec: ThumbnailSpec, auto_spec: ThumbnailSpec) -> None:
+    """One untimed pass of every method on a small photo: imports, codec and thread start-up
+    are not charged to the first timed photo."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(synthetic_photo(0))).resize((400, 300)).save(buf, "JPEG")
+    data = buf.getvalue()
+    stored = default_storage.save("warm-up.jpg", ContentFile(data))
+    ours(data, fixed_spec)
+    ours(data, auto_spec)
+    imagekit(data, "warm-up.jpg", [320], specs)
+    sorl(stored, [320])
+    vips(data, [320])
+
+
+def imagekit_spec(width: int, fmt: str) -> type:
+    """The ``ImageSpec`` a user would declare for one width × format."""
+    from imagekit import ImageSpec
+    from imagekit.processors import ResizeToFit, Transpose
+
+    return type(
+        f"Thumb{width}{fmt.title()}",
+        (ImageSpec,),
+        {"processors": [Transpose(), ResizeToFit(width=width, upscale=False)],
+         "format": PIL_NAME[fmt], "options": dict(PIL_OPTIONS[fmt])},
+    )  # fmt: skip
+
+
+def imagekit_specs() -> dict:
+    return {(w, fmt): imagekit_spec(w, fmt) for w in WIDTHS for fmt in FORMATS}
+
+
+def imagekit(data: bytes, name: str, widths: list[int], specs: dict) -> list:
+    from django.core.files.base import ContentFile
+
+    outs = []
+    for w in widths:
+        for fmt in FORMATS:
+            source = ContentFile(data, name=name)
+            if (w, fmt) not in specs:  # a photo narrower than the ladder: its own width
+                specs[(w, fmt)] = imagekit_spec(w, fmt)
+            content = specs[(w, fmt)](source=source).generate()
+            content.seek(0)
+            outs.append((fmt, content.read()))
+    return outs
+
+
+def sorl(stored_name: str, widths: list[int]) -> list:
+    from sorl.thumbnail import get_thumbnail
+
+    outs = []
+    for w in widths:
+        for fmt in FORMATS:
+            thumb = get_thumbnail(stored_name, str(w), format=PIL_NAME[fmt],
+                                  quality=FIXED[fmt])  # fmt: skip
+            outs.append((fmt, thumb.read()))
+    return outs
+
+
+def vips(data: bytes, widths: list[int]) -> list:
+    import pyvips
+
+    outs = []
+    for w in widths:
+        thumb = pyvips.Image.thumbnail_buffer(data, w, height=100_000, size="down")
+        thumb = thumb.copy_memory()  # decode + resize once, then three saves
+        for fmt in FORMATS:
+            suffix, options = VIPS_OPTIONS[fmt]
+            if fmt != "jpeg" or not thumb.hasalpha():
+                options = {k: v for k, v in options.items() if k != "background"}
+            outs.append((fmt, thumb.write_to_buffer(suffix, **options)))
+    return outs
+
+
+def configure_django(media_root: str) -> None:
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="benchmark",
+        INSTALLED_APPS=["django.contrib.contenttypes", "sorl.thumbnail", "imagekit"],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        MEDIA_ROOT=media_root,
+        MEDIA_URL="/media/",
+        USE_TZ=True,
+        THUMBNAIL_ENGINE="__main__.SorlEngine",
+        THUMBNAIL_PROGRESSIVE=True,
+        THUMBNAIL_DEBUG=True,
+    )
+    django.setup()
+    call_command("migrate", run_syncdb=True, verbosity=0)
+
+
+def define_sorl_engine() -> None:
+    from sorl.thumbnail.engines.pil_engine import Engine
+
+    class SorlEngine(Engine):
+        """sorl's PIL engine, plus AVIF speed 8 so effort matches the other methods."""
+
+        def _get_raw_data(self, image, format_, quality, image_info=None, progressive=False):
+            if format_ != "AVIF":
+                return super()._get_raw_data(image, format_, quality, image_info, progressive)
+            buf = io.BytesIO()
+            image.save(buf, "AVIF", quality=quality, speed=8)
+            return buf.getvalue()
+
+    globals()["SorlEngine"] = SorlEngine
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+class Scorer:
+    """Scores outputs against Lanczos resizes of the full-resolution decode (on white)."""
+
+    def __init__(self, data: bytes):
+        full, _ = decode(data)
+        self.alpha = full.mode == "RGBA"
+        self.full = flatten(full, (255, 255, 255))
+        self.refs: dict[tuple[int, int], SsimReference] = {}
+
+    def __call__(self, encoded: bytes) -> tuple[int, int, float, float]:
+        with Image.open(io.BytesIO(encoded)) as im:
+            im.load()
+            size = im.size
+            plane = luma(im, (255, 255, 255))
+        if size not in self.refs:
+            ref = self.full.resize(size, Image.Resampling.LANCZOS)
+            self.refs[size] = SsimReference(luma(ref))
+        mean, iw = self.refs[size].scores(plane)
+        return size[0], size[1], mean, iw
+
+
+# --------------------------------------------------------------------------- fixed baseline
+
+
+def fixed_baseline(photos, auto_runs, floor: float) -> dict[str, tuple[int, int]]:
+    """Per format: (lowest integer quality meeting ``floor`` on every rendition, total bytes).
+
+    Rendition pixels come from our pipeline with PNG output (lossless, same planning), so a
+    quality here gives exactly the bytes ``quality="fixed"`` would. Exact, assuming only that
+    the score rises with quality per rendition: renditions are visited from the highest auto
+    answer down (each auto answer passes, so it bounds that rendition's own minimum); one whose
+    minimum may exceed the running answer Q is bisected over (Q, its auto answer]; finally
+    every rendition is checked at Q, raising Q until all pass.
+    """
+    png_spec = ThumbnailSpec(widths=WIDTHS, formats=("png",), quality="fixed")
+    items = []  # (photo index, rendition key width, image, reference)
+    for i, (_name, data) in enumerate(photos):
+        for out in ours(data, png_spec):
+            if out.key == "lqip":
+                continue
+            with Image.open(io.BytesIO(out.data)) as im:
+                im.load()
+                pixels = im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB")
+            items.append((i, out.width, pixels, SsimReference(luma(pixels))))
+
+    def score(item, fmt, q):
+        data = encode(item[2], fmt, quality=q, threads=1)
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            return data, item[3].score_iw(luma(im))
+
+    result = {}
+    for fmt in FORMATS:
+        chosen = {(i, o.width): o.meta["quality"] for i, outs in enumerate(auto_runs)
+                  for o in outs if o.format == fmt and o.key != "lqip"}  # fmt: skip
+        q_star = 1
+        for item in sorted(items, key=lambda it: -chosen[(it[0], it[1])]):
+            upper = chosen[(item[0], item[1])]
+            if upper <= q_star or score(item, fmt, q_star)[1] >= floor:
+                continue  # this rendition's minimum is ≤ the running answer
+            lo, hi = q_star + 1, upper
+            if score(item, fmt, upper)[1] < floor:  # auto missed the floor at the grid top
+                lo, hi = upper + 1, 100
+            while lo < hi:
+                mid = (lo + hi) // 2
+                lo, hi = (lo, mid) if score(item, fmt, mid)[1] >= floor else (mid + 1, hi)
+            q_star = lo
+        while True:
+            total, failed = 0, False
+            for item in items:
+                data, s = score(item, fmt, q_star)
+                total += len(data)
+                failed |= s < floor
+            if not failed or q_star == 100:
+                break
+            q_star += 1
+        result[fmt] = (q_star, total)
+    return result
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    default_dir = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "products"
+    parser.add_argument("--photos", type=Path, default=default_dir)
+    parser.add_argument("--limit", type=int, default=40)
+    parser.add_argument("--floor", type=float, default=ThumbnailSpec().ssim_floor)
+    args = parser.parse_args()
+
+    media = tempfile.mkdtemp(prefix="thumbs-bench-")
+    define_sorl_engine()
+    configure_django(media)
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    photos = load_photos(args.photos, args.limit)
+    specs = imagekit_specs()
+    fixed_spec, auto_spec = spec_for("fixed", args.floor), spec_for("auto", args.floor)
+    times: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    opaque: dict[str, list[float]] = defaultdict(list)
+    nbytes: dict[str, int] = defaultdict(int)
+    scores: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    internal: list[float] = []
+    auto_runs = []
+    warm_up(specs, fixed_spec, auto_spec)
+    print(f"{len(photos)} photos; widths {WIDTHS}; formats {FORMATS}; fixed {FIXED}; "
+          f"floor {args.floor} (info-weighted luma SSIM); {os.cpu_count()} CPUs")  # fmt: skip
+    print("effort: JPEG optimize+progressive 4:2:0 | WebP method 4 | AVIF speed 8 "
+          "(vips: optimize_coding+interlace | effort 4 | effort 1)")  # fmt: skip
+    for n, (name, data) in enumerate(photos):
+        stored = default_storage.save(f"src/{n}-{Path(name).name}", ContentFile(data))
+        widths = ladder(displayed_size(data)[0])
+        calls = {
+            "ours-fixed": partial(ours_outputs, data, fixed_spec),
+            "ours-auto": partial(ours_outputs, data, auto_spec),
+            "imagekit": partial(imagekit, data, name, widths, specs),
+            "sorl": partial(sorl, stored, widths),
+            "vips": partial(vips, data, widths),
+        }
+        order = METHODS[n % len(METHODS):] + METHODS[: n % len(METHODS)]  # rotate for fairness
+        results = {}
+        for method in order:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            results[method] = calls[method]()
+            times[method].append(time.perf_counter() - start)
+            cpu[method].append(time.process_time() - start_cpu)
+        scorer = Scorer(data)
+        for method, outs in results.items():
+            renditions = [o for o in outs if not (len(o) == 3 and o[2].key == "lqip")]
+            if len(renditions) != len(widths) * len(FORMATS):
+                raise SystemExit(f"{method} made {len(renditions)} outputs for {name}")
+            for o in renditions:
+                nbytes[method] += len(o[1])
+                scores[method].append(scorer(o[1])[2:])
+                if not scorer.alpha:
+                    opaque[method].append(scores[method][-1][1])
+        auto = [o[2] for o in results["ours-auto"]]
+        auto_runs.append(auto)
+        internal += [o.meta["ssim"] for o in auto if o.key != "lqip"]
+        print(f"  {n + 1:3d}/{len(photos)} {name[:48]:48s} "
+              + " ".join(f"{m}={times[m][-1] * 1000:6.0f}ms" for m in METHODS), flush=True)
+
+    median = {m: statistics.median(times[m]) for m in METHODS}
+    print()
+    median_cpu = {m: statistics.median(cpu[m]) for m in METHODS}
+    print(f"{'method':11s} {'median ms':>9s} {'cpu ms':>7s} {'total s':>7s} {'bytes':>10s} "
+          f"{'min SSIM':>8s} {'mean':>6s} {'min IW':>7s} {'mean':>6s} {'min IW opaque':>13s}")
+    for m in METHODS:
+        mean_s = [s[0] for s in scores[m]]
+        iw_s = [s[1] for s in scores[m]]
+        print(f"{m:11s} {median[m] * 1000:9.0f} {median_cpu[m] * 1000:7.0f} "
+              f"{sum(times[m]):7.1f} {nbytes[m]:10d} {min(mean_s):8.4f} {np.mean(mean_s):6.4f} "
+              f"{min(iw_s):7.4f} {np.mean(iw_s):6.4f} {min(opaque[m] or [1.0]):13.4f}")
+
+    baseline = fixed_baseline(photos, auto_runs, args.floor)
+    auto_by_fmt = defaultdict(int)
+    for outs in auto_runs:
+        for o in outs:
+            if o.key != "lqip":
+                auto_by_fmt[o.format] += len(o.data)
+    print()
+    for fmt in FORMATS:
+        q, total = baseline[fmt]
+        print(f"{fmt:5s} lowest fixed quality meeting the floor on every rendition: q{q} "
+              f"= {total} B; per-image auto = {auto_by_fmt[fmt]} B "
+              f"({auto_by_fmt[fmt] / total:.3f})")  # fmt: skip
+    bytes_vs_fixed = sum(auto_by_fmt.values()) / sum(t for _q, t in baseline.values())
+    auto_outs = [o for outs in auto_runs for o in outs if o.key != "lqip"]
+    probes = [o.meta["probes"] for o in auto_outs]
+    chosen = {f: [o.meta["quality"] for o in auto_outs if o.format == f] for f in FORMATS}
+    print(f"auto search: {np.mean(probes):.2f} encodes per rendition on average, max "
+          f"{max(probes)}; median quality chosen: "
+          + ", ".join(f"{f} {np.median(q):.0f} ({min(q)}–{max(q)})" for f, q in chosen.items()))
+    print(f"internal floor check: min {min(internal):.4f} over {len(internal)} renditions "
+          f"(floor {args.floor}); paired per-photo time ratios (median): "
+          + ", ".join(f"{m}/{a}={statistics.median(x / y for x, y in zip(times[m], times[a])):.3f}"
+                      for m, a in (("ours-fixed", "imagekit"), ("ours-fixed", "vips"),
+                                   ("ours-auto", "imagekit"))))  # fmt: skip
+    print("median CPU-time ratios (all threads): "
+          + ", ".join(f"{m}/{a}={median_cpu[m] / median_cpu[a]:.3f}"
+                      for m, a in (("ours-fixed", "imagekit"), ("ours-fixed", "vips"),
+                                   ("ours-auto", "imagekit"), ("ours-auto", "ours-fixed"))))
+    print(
+        f"RESULT time_vs_imagekit={median['ours-fixed'] / median['imagekit']:.3f} "
+        f"time_vs_vips={median['ours-fixed'] / median['vips']:.3f} "
+        f"adaptive_time_vs_imagekit={median['ours-auto'] / median['imagekit']:.3f} "
+        f"bytes_vs_fixed={bytes_vs_fixed:.3f} min_ssim={min(internal):.4f} photos={len(photos)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
