@@ -51,6 +51,20 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
+    children: list[subprocess.Popen] = []
+    try:
+        run(children)
+    finally:  # never leave a worker or redis-server behind, even on Ctrl-C
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+def run(children: list[subprocess.Popen]) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--uploads", type=int, default=200)
     ap.add_argument("--workers", type=int, default=2)
@@ -65,6 +79,7 @@ def main() -> None:
          "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
         stdout=subprocess.DEVNULL,
     )
+    children.append(redis)
     env = {
         "GAN_SHOP_DATA_DIR": str(tmp),
         "GAN_SHOP_BROKER_URL": f"redis://127.0.0.1:{port}/0",
@@ -97,6 +112,7 @@ def main() -> None:
              "-n", f"load{i}@%h", "-l", "WARNING"],
             cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
         ))
+        children.append(workers[-1])
     time.sleep(3)
 
     batch = photos(args.photos, args.uploads)
@@ -115,11 +131,6 @@ def main() -> None:
         jobs.sweep()
         time.sleep(1.0)
     wall = time.monotonic() - t0
-    for w in workers:
-        w.terminate()
-    for w in workers:
-        w.wait(timeout=30)
-    redis.terminate()
 
     all_jobs = list(Job.objects.all())
     lost = sum(
