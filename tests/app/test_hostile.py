@@ -5,7 +5,9 @@ nothing hangs, refusals carry a reason, and nothing refused is saved."""
 from __future__ import annotations
 
 import collections
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -108,3 +110,12 @@ def test_crafted_cases_through_a_real_worker(celery_worker, media_root):
         if job.status == "failed":
             assert job.error_code in INPUT_CODES, (job.error_code, job.error_message)
     assert celery_worker.proc.poll() is None  # the worker survived all of it
+    from django.conf import settings
+
+    budget_kib = settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD
+    for pid in subprocess.run(["pgrep", "-P", str(celery_worker.proc.pid)],
+                              capture_output=True, text=True).stdout.split():
+        status = Path(f"/proc/{pid}/status").read_text()
+        peak_kib = int(next(line.split()[1] for line in status.splitlines()
+                            if line.startswith("VmHWM:")))
+        assert peak_kib < budget_kib, (pid, peak_kib)
