@@ -43,8 +43,16 @@ SOURCES = {
     },
 }
 
-ARCH_KWARGS = {"z_dim": 16, "n_periodic": 4, "g_width": 16, "g_max_width": 128, "n_up": 4,
-               "channels": 1, "d_width": 32, "d_norm": "batch"}
+ARCH_KWARGS = {
+    "z_dim": 16,
+    "n_periodic": 4,
+    "g_width": 16,
+    "g_max_width": 128,
+    "n_up": 4,
+    "channels": 1,
+    "d_width": 32,
+    "d_norm": "batch",
+}
 
 
 def exemplar(style: str, downscale: int) -> torch.Tensor:
@@ -55,7 +63,9 @@ def exemplar(style: str, downscale: int) -> torch.Tensor:
     img = getattr(data, style)()  # uint8 (512, 512)
     if downscale > 1:
         h, w = img.shape
-        pil = Image.fromarray(img).resize((w // downscale, h // downscale), Image.Resampling.LANCZOS)
+        pil = Image.fromarray(img).resize(
+            (w // downscale, h // downscale), Image.Resampling.LANCZOS
+        )
         img = np.asarray(pil)
     return torch.from_numpy(img.astype(np.float32) / 127.5 - 1.0)[None]
 
@@ -89,7 +99,9 @@ def seam_ratio(img: torch.Tensor, chunk: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--styles", default=",".join(BUNDLED), help="comma-separated: brick,gravel")
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=0)
@@ -107,8 +119,11 @@ def main() -> None:
         cfg = config(style, steps=args.steps, seed=args.seed)
 
         def progress(step, total, m, style=style):
-            print(f"  [{style}] {step}/{total} loss_d={m['loss_d']:.3f} loss_g={m['loss_g']:.3f} "
-                  f"{m['sec_per_step'] * 1000:.0f} ms/step", flush=True)
+            print(
+                f"  [{style}] {step}/{total} loss_d={m['loss_d']:.3f} loss_g={m['loss_g']:.3f} "
+                f"{m['sec_per_step'] * 1000:.0f} ms/step",
+                flush=True,
+            )
 
         ckpt = train(cfg, ex, progress=progress)
         G = ckpt.generator
@@ -117,14 +132,16 @@ def main() -> None:
         banner = G.generate(970, 250, seed=0, chunk=None)
         banner_s = time.perf_counter() - t
         big = G.generate(1024, 256, seed=0, chunk=128)
-        ckpt.metrics.update({
-            "banner_970x250_s": round(banner_s, 3),
-            "seam_ratio_chunk128": round(seam_ratio(big, 128), 3),
-            "exemplar_std": round(float(ex.std()), 4),
-            "sample_std": round(float(banner.std()), 4),
-            "exemplar_mean": round(float(ex.mean()), 4),
-            "sample_mean": round(float(banner.mean()), 4),
-        })
+        ckpt.metrics.update(
+            {
+                "banner_970x250_s": round(banner_s, 3),
+                "seam_ratio_chunk128": round(seam_ratio(big, 128), 3),
+                "exemplar_std": round(float(ex.std()), 4),
+                "sample_std": round(float(banner.std()), 4),
+                "exemplar_mean": round(float(ex.mean()), 4),
+                "sample_mean": round(float(banner.mean()), 4),
+            }
+        )
         ckpt.info = {
             "source": SOURCES[style]["source"],
             "licence": SOURCES[style]["licence"],
@@ -135,9 +152,12 @@ def main() -> None:
             "train_threads": args.threads,
         }
         weights, sidecar = save(ckpt, args.out / f"texture_{style}", inference_only=True, half=True)
-        print(f"{style}: {ckpt.model_version} -> {weights} ({weights.stat().st_size / 1024:.0f} KiB), "
-              f"trained {ckpt.metrics['train_s']:.0f} s, 970x250 in {banner_s * 1000:.0f} ms, "
-              f"seam ratio {ckpt.metrics['seam_ratio_chunk128']:.2f}", flush=True)
+        print(
+            f"{style}: {ckpt.model_version} -> {weights} ({weights.stat().st_size / 1024:.0f} KiB), "
+            f"trained {ckpt.metrics['train_s']:.0f} s, 970x250 in {banner_s * 1000:.0f} ms, "
+            f"seam ratio {ckpt.metrics['seam_ratio_chunk128']:.2f}",
+            flush=True,
+        )
         if args.preview:
             from PIL import Image
 

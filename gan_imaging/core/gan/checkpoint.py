@@ -171,9 +171,13 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelError(f"Model file {sidecar} is missing; re-install or re-train the model.")
+        raise ModelError(
+            f"Model file {sidecar} is missing; re-install or re-train the model."
+        ) from None
     except (OSError, ValueError) as exc:
-        raise ModelError(f"Model file {sidecar} is unreadable ({exc}); re-train the model.")
+        raise ModelError(
+            f"Model file {sidecar} is unreadable ({exc}); re-train the model."
+        ) from None
     if meta.get("format") != FORMAT:
         raise ModelError(
             f"Model file {sidecar} has format {meta.get('format')!r}, expected {FORMAT!r}; "
@@ -197,7 +201,10 @@ def _load_group(module: nn.Module, tensors: dict[str, torch.Tensor], group: str,
 
 
 def load(
-    path: str | os.PathLike[str], *, device: str | torch.device = "cpu", inference_only: bool = False
+    path: str | os.PathLike[str],
+    *,
+    device: str | torch.device = "cpu",
+    inference_only: bool = False,
 ) -> Checkpoint:
     """Rebuild a checkpoint from ``path`` (the .safetensors, the .json or the common prefix).
 
@@ -210,9 +217,11 @@ def load(
     try:
         tensors = load_file(str(weights), device=str(device))
     except FileNotFoundError:
-        raise ModelError(f"Model weights {weights} are missing; re-install or re-train.")
+        raise ModelError(f"Model weights {weights} are missing; re-install or re-train.") from None
     except (SafetensorError, OSError) as exc:
-        raise ModelError(f"Model weights {weights} are damaged ({exc}); re-train the model.")
+        raise ModelError(
+            f"Model weights {weights} are damaged ({exc}); re-train the model."
+        ) from None
     try:
         # Building draws the (discarded) random init from the global RNG; keep callers' state.
         with torch.random.fork_rng(devices=[]):

@@ -26,7 +26,9 @@ def _as_features(x: np.ndarray | torch.Tensor) -> np.ndarray:
     return x
 
 
-def frechet_distance(feats_a: np.ndarray | torch.Tensor, feats_b: np.ndarray | torch.Tensor) -> float:
+def frechet_distance(
+    feats_a: np.ndarray | torch.Tensor, feats_b: np.ndarray | torch.Tensor
+) -> float:
     """Fréchet distance between Gaussians fitted to two (N, D) feature sets (>= 0).
 
     ``|mu_a - mu_b|^2 + tr(S_a) + tr(S_b) - 2 tr((S_a S_b)^(1/2))``. The trace of the matrix
@@ -77,5 +79,8 @@ def extract_features(
     fn: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, *, batch_size: int = 500
 ) -> np.ndarray:
     """Run a feature extractor over float NCHW images in batches -> float64 (N, D) numpy."""
-    parts = [fn(images[i : i + batch_size]).flatten(1).double().cpu() for i in range(0, len(images), batch_size)]
+    parts = [
+        fn(images[i : i + batch_size]).flatten(1).double().cpu()
+        for i in range(0, len(images), batch_size)
+    ]
     return torch.cat(parts).numpy()

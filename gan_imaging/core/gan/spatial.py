@@ -26,7 +26,8 @@ from torch import nn
 
 from gan_imaging.core.errors import SpecError
 
-MAX_SIDE = 16384  # pixels; well above every ad and marketplace format, below absurd requests
+MAX_SIDE = 16384  # pixels per side; well above every ad and marketplace format
+MAX_PIXELS = 64_000_000  # Google Merchant Center's limit; bounds the float32 canvas (256 MB/channel)
 DEFAULT_CHUNK = 512  # output pixels per chunk side
 
 
@@ -42,13 +43,19 @@ def noise_field(
 
 
 def check_size(width: int, height: int) -> None:
-    """Raise SpecError unless 1 <= width, height <= MAX_SIDE (integers)."""
+    """Raise SpecError unless 1 <= width, height <= MAX_SIDE (integers) and the area is at most
+    MAX_PIXELS."""
     for label, value in (("width", width), ("height", height)):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SIDE:
             raise SpecError(
                 f"Texture {label} must be a whole number of pixels from 1 to {MAX_SIDE}, "
                 f"not {value!r}."
             )
+    if width * height > MAX_PIXELS:
+        raise SpecError(
+            f"A {width}x{height} texture is {width * height / 1e6:.0f} megapixels; the limit is "
+            f"{MAX_PIXELS / 1e6:.0f}. Request a smaller size."
+        )
 
 
 @torch.no_grad()

@@ -40,6 +40,8 @@ TrainData = torch.Tensor | Sequence[torch.Tensor]
 # fraction of the cost of the full margin.
 TEXTURE_PAD_CELLS = 1
 
+METRIC_KEYS = ("loss_d", "loss_g", "r1", "logit_real", "logit_fake")
+
 
 def train(
     config: TrainConfig,
@@ -52,8 +54,8 @@ def train(
     """Train a GAN and return a checkpoint (also when stopped early).
 
     data: for image GANs, float32 N x C x H x W in [-1, 1]. For ``texture``, the exemplar(s):
-    one C x H x W tensor, an N x C x H x W tensor or a list of C x H x W tensors in [-1, 1], each at least
-    ``config.crop`` pixels on both sides; random crops are sampled from them.
+    one C x H x W tensor, an N x C x H x W tensor or a list of C x H x W tensors in [-1, 1],
+    each at least ``config.crop`` pixels on both sides; random crops are sampled from them.
     progress: called as ``progress(step, total_steps, metrics)`` every ``config.log_every``
     steps and at the end; metrics holds loss_d, loss_g, r1, logit_real, logit_fake, sec_per_step.
     should_stop: polled before every step; returning True ends training at the current step.
@@ -90,11 +92,28 @@ def train(
         return diff_augment(x, config.diffaugment, rng) if config.diffaugment else x
 
     metrics: dict[str, float] = {}
-    sums = {"loss_d": 0.0, "loss_g": 0.0, "r1": 0.0, "logit_real": 0.0, "logit_fake": 0.0}
-    logged = []
-    t0 = time.perf_counter()
-    t_log, n_log = t0, 0
+    logged: list[tuple[torch.Tensor, ...]] = []
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    t_log = t0
     step = start
+
+    def flush() -> None:
+        # One host sync per log interval, not per step (matters on GPUs).
+        nonlocal t_log
+        values = torch.stack([torch.stack(v) for v in logged]).mean(0).tolist()
+        now = time.perf_counter()
+        metrics.update(zip(METRIC_KEYS, values))
+        metrics["sec_per_step"] = (now - t_log) / len(logged)
+        t_log = now
+        logged.clear()
+        if not all(math.isfinite(v) for v in values):
+            raise ModelError(
+                f"GAN training diverged at step {step} (loss is not a number). Lower the "
+                "learning rates or enable R1 (r1_gamma), then train again."
+            )
+        if progress is not None:
+            progress(step, config.steps, dict(metrics))
+
     G.train()
     D.train()
     while step < config.steps:
@@ -134,26 +153,16 @@ def train(
             ema.update(G)
         step += 1
 
-        logged.append((loss_d.detach(), loss_g.detach(), r1.detach(), real_logits.detach().mean(),
-                       fake_logits.detach().mean()))
-        n_log += 1
+        logged.append(
+            (loss_d, loss_g, r1, real_logits.mean(), fake_logits.mean())  # all detached below
+        )
+        logged[-1] = tuple(t.detach() for t in logged[-1])
         if step % config.log_every == 0 or step == config.steps:
-            # One host sync per log interval, not per step (matters on GPUs).
-            values = torch.stack([torch.stack(v) for v in logged]).mean(0).tolist()
-            logged.clear()
-            for key, value in zip(sums, values):
-                metrics[key] = float(value)
-            now = time.perf_counter()
-            metrics["sec_per_step"] = (now - t_log) / max(n_log, 1)
-            t_log, n_log = now, 0
-            if not all(math.isfinite(v) for v in values):
-                raise ModelError(
-                    f"GAN training diverged at step {step} (loss is not a number). Lower the "
-                    "learning rates or enable R1 (r1_gamma), then train again."
-                )
-            if progress is not None:
-                progress(step, config.steps, dict(metrics))
+            flush()
+    if logged:  # stopped early between two log points
+        flush()
     metrics["train_s"] = time.perf_counter() - t0
+    metrics["train_cpu_s"] = time.process_time() - cpu0  # all threads; robust to a busy host
     metrics["steps_done"] = float(step)
     return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, metrics)
 
@@ -244,7 +253,9 @@ def _load_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, devi
         if name.startswith(prefix + "."):
             _, index, key = name.split(".", 2)
             # Adam keeps "step" on the CPU unless capturable; exp_avg* live with the params.
-            state.setdefault(int(index), {})[key] = value.cpu() if key == "step" else value.to(device)
+            state.setdefault(int(index), {})[key] = (
+                value.cpu() if key == "step" else value.to(device)
+            )
     full = opt.state_dict()
     full["state"] = state
     opt.load_state_dict(full)

@@ -25,7 +25,9 @@ def bundled_path(style: str) -> Path:
         prefix = BUNDLED[style]
     except KeyError:
         known = ", ".join(sorted(BUNDLED))
-        raise ModelError(f"There is no bundled texture style {style!r}; choose one of {known}.")
+        raise ModelError(
+            f"There is no bundled texture style {style!r}; choose one of {known}."
+        ) from None
     path = WEIGHTS_DIR / f"{prefix}.safetensors"
     if not path.exists():
         raise ModelError(

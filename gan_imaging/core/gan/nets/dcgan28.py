@@ -28,6 +28,7 @@ from torch import nn
 from gan_imaging.core.gan.nets.base import (
     LATENT_VECTOR,
     GanNets,
+    PixelNorm,
     activation,
     check_images,
     dcgan_init,
@@ -41,13 +42,15 @@ class Generator28(nn.Module):
 
     def __init__(self, *, z_dim: int = 100, width: int = 128, norm: str = "none"):
         super().__init__()
-        if norm not in ("none", "batch"):
-            raise ValueError(f"norm must be 'none' or 'batch', not {norm!r}")
+        if norm not in ("none", "batch", "pixel"):
+            raise ValueError(f"norm must be 'none', 'batch' or 'pixel', not {norm!r}")
         self.z_dim = z_dim
         self.width = width
 
         def bn(c: int) -> nn.Module:
-            return nn.BatchNorm2d(c) if norm == "batch" else nn.Identity()
+            if norm == "batch":
+                return nn.BatchNorm2d(c)
+            return PixelNorm() if norm == "pixel" else nn.Identity()
 
         self.fc = nn.Linear(z_dim, width * 7 * 7)
         self.fc_norm = bn(width)
@@ -65,7 +68,9 @@ class Generator28(nn.Module):
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        assert z.dim() == 2 and z.shape[1] == self.z_dim, f"expected (B, {self.z_dim}), got {z.shape}"
+        assert z.dim() == 2 and z.shape[1] == self.z_dim, (
+            f"expected (B, {self.z_dim}), got {z.shape}"
+        )
         x = self.fc(z).view(-1, self.width, 7, 7)  # (B, width, 7, 7)
         x = torch.relu(self.fc_norm(x))
         return self.body(x)  # (B, 1, 28, 28)
@@ -74,14 +79,20 @@ class Generator28(nn.Module):
 class Discriminator28(nn.Module):
     """images float32 (B, 1, 28, 28) in [-1, 1] -> logits float32 (B,) (not probabilities)."""
 
-    def __init__(self, *, width: int = 128, depth: int = 1, act: str = "relu"):
+    def __init__(
+        self, *, width: int = 128, depth: int = 1, act: str = "relu", norm: str = "none"
+    ):
         super().__init__()
         if depth not in (1, 2):
             raise ValueError(f"depth must be 1 (the seed's) or 2, not {depth!r}")
+        if norm not in ("none", "batch"):
+            raise ValueError(f"norm must be 'none' or 'batch', not {norm!r}")
         layers: list[nn.Module] = [nn.Conv2d(1, width, 5, stride=2, padding=2), activation(act)]
         size, channels = 14, width  # after the first conv: (B, width, 14, 14)
         if depth == 2:
-            layers += [nn.Conv2d(width, 2 * width, 5, stride=2, padding=2), activation(act)]
+            layers += [nn.Conv2d(width, 2 * width, 5, stride=2, padding=2)]
+            layers += [nn.BatchNorm2d(2 * width)] if norm == "batch" else []
+            layers += [activation(act)]
             size, channels = 7, 2 * width  # (B, 2*width, 7, 7)
         self.features = nn.Sequential(*layers)
         # No sigmoid: the seed's Dense(1, sigmoid) fed probabilities to a from_logits loss (bug 2).
@@ -100,16 +111,19 @@ def build(
     g_norm: str = "none",
     d_depth: int = 1,
     d_act: str = "relu",
+    d_norm: str = "none",
 ) -> GanNets:
     """Build the (fixed) seed MNIST DCGAN.
 
     z_dim: latent size (the seed's 100). g_width / d_width: channels of G's convolutions and
-    D's first convolution (the seed's 128). g_norm: ``"none"`` (seed) or ``"batch"``.
+    D's first convolution (the seed's 128). g_norm: ``"none"`` (seed), ``"batch"`` or
+    ``"pixel"`` (PixelNorm: no batch statistics, so EMA weights sample exactly as trained).
     d_depth: 1 conv layer (seed) or 2. d_act: ``"relu"`` (seed) or ``"lrelu"``.
+    d_norm: ``"none"`` (seed) or ``"batch"`` after D's second conv (needs d_depth=2).
     """
     nets = GanNets(
         generator=Generator28(z_dim=z_dim, width=g_width, norm=g_norm),
-        discriminator=Discriminator28(width=d_width, depth=d_depth, act=d_act),
+        discriminator=Discriminator28(width=d_width, depth=d_depth, act=d_act, norm=d_norm),
     )
     dcgan_init(nets.generator)
     dcgan_init(nets.discriminator)

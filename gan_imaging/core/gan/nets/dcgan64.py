@@ -40,7 +40,9 @@ class Generator64(nn.Module):
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        assert z.dim() == 2 and z.shape[1] == self.z_dim, f"expected (B, {self.z_dim}), got {z.shape}"
+        assert z.dim() == 2 and z.shape[1] == self.z_dim, (
+            f"expected (B, {self.z_dim}), got {z.shape}"
+        )
         return self.main(z[:, :, None, None])
 
 

@@ -19,7 +19,6 @@ import math
 import torch
 from torch import nn
 
-from gan_imaging.core.gan.spatial import DEFAULT_CHUNK, generate_texture
 from gan_imaging.core.gan.nets.base import (
     LATENT_SPATIAL,
     GanNets,
@@ -27,6 +26,7 @@ from gan_imaging.core.gan.nets.base import (
     check_images,
     dcgan_init,
 )
+from gan_imaging.core.gan.spatial import DEFAULT_CHUNK, generate_texture
 
 
 class TextureGenerator(nn.Module):
@@ -74,12 +74,16 @@ class TextureGenerator(nn.Module):
         layers += [nn.Conv2d(c_in, channels, 3, padding=1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
 
-    def periodic(self, phase: torch.Tensor, h: int, w: int, origin: tuple[int, int]) -> torch.Tensor:
+    def periodic(
+        self, phase: torch.Tensor, h: int, w: int, origin: tuple[int, int]
+    ) -> torch.Tensor:
         """Sine channels (B, n_periodic, h, w) at absolute cell coordinates starting at origin."""
         dev = self.wave.device
         ys = torch.arange(h, device=dev, dtype=torch.float32) + float(origin[0])
         xs = torch.arange(w, device=dev, dtype=torch.float32) + float(origin[1])
-        arg = self.wave[:, 0, None, None] * ys[:, None] + self.wave[:, 1, None, None] * xs  # (P,h,w)
+        arg = (
+            self.wave[:, 0, None, None] * ys[:, None] + self.wave[:, 1, None, None] * xs
+        )  # (P,h,w)
         return torch.sin(arg[None] + phase[:, :, None, None])
 
     def forward(
@@ -136,7 +140,9 @@ class TextureDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_images(x, channels=self.channels)
-        assert x.shape[2] % 16 == 0 and x.shape[3] % 16 == 0, f"H, W must be multiples of 16: {x.shape}"
+        assert x.shape[2] % 16 == 0 and x.shape[3] % 16 == 0, (
+            f"H, W must be multiples of 16: {x.shape}"
+        )
         return self.main(x).flatten(1)  # (B, patches)
 
 
