@@ -153,7 +153,8 @@ def main() -> None:
         }
         weights, sidecar = save(ckpt, args.out / f"texture_{style}", inference_only=True, half=True)
         print(
-            f"{style}: {ckpt.model_version} -> {weights} ({weights.stat().st_size / 1024:.0f} KiB), "
+            f"{style}: {ckpt.model_version} -> {weights} "
+            f"({weights.stat().st_size / 1024:.0f} KiB), "
             f"trained {ckpt.metrics['train_s']:.0f} s, 970x250 in {banner_s * 1000:.0f} ms, "
             f"seam ratio {ckpt.metrics['seam_ratio_chunk128']:.2f}",
             flush=True,

@@ -1,5 +1,7 @@
 """Browser tests reuse the app fixtures: media folder, Redis, a real worker."""
 
+import os
+
 from tests.app.conftest import (  # noqa: F401 - fixtures
     _media,
     _memory_broker,
@@ -7,8 +9,6 @@ from tests.app.conftest import (  # noqa: F401 - fixtures
     media_root,
     redis_server,
 )
-
-import os  # noqa: E402
 
 # Playwright's sync API keeps an event loop running in this thread; the ORM calls the test
 # itself makes are still synchronous, which Django would otherwise refuse.

@@ -27,7 +27,8 @@ from torch import nn
 from gan_imaging.core.errors import SpecError
 
 MAX_SIDE = 16384  # pixels per side; well above every ad and marketplace format
-MAX_PIXELS = 64_000_000  # Google Merchant Center's limit; bounds the float32 canvas (256 MB/channel)
+# Google Merchant Center's limit; bounds the float32 canvas (256 MB per channel).
+MAX_PIXELS = 64_000_000
 DEFAULT_CHUNK = 512  # output pixels per chunk side
 
 
