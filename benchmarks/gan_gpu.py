@@ -45,12 +45,21 @@ class RefGenerator(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.main = nn.Sequential(
-            nn.ConvTranspose2d(NZ, NGF * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(NGF * 8), nn.ReLU(True),
-            nn.ConvTranspose2d(NGF * 8, NGF * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(NGF * 4), nn.ReLU(True),
-            nn.ConvTranspose2d(NGF * 4, NGF * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(NGF * 2), nn.ReLU(True),
-            nn.ConvTranspose2d(NGF * 2, NGF, 4, 2, 1, bias=False), nn.BatchNorm2d(NGF), nn.ReLU(True),
-            nn.ConvTranspose2d(NGF, NC, 4, 2, 1, bias=False), nn.Tanh(),
-        )  # fmt: skip
+            nn.ConvTranspose2d(NZ, NGF * 8, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(NGF * 8),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(NGF * 8, NGF * 4, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(NGF * 4),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(NGF * 4, NGF * 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(NGF * 2),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(NGF * 2, NGF, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(NGF),
+            nn.ReLU(True),
+            nn.ConvTranspose2d(NGF, NC, 4, 2, 1, bias=False),
+            nn.Tanh(),
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.main(z)
@@ -62,12 +71,20 @@ class RefDiscriminator(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.main = nn.Sequential(
-            nn.Conv2d(NC, NDF, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(NDF, NDF * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(NDF * 2), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(NDF * 2, NDF * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(NDF * 4), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(NDF * 4, NDF * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(NDF * 8), nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(NDF * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid(),
-        )  # fmt: skip
+            nn.Conv2d(NC, NDF, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(NDF, NDF * 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(NDF * 2),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(NDF * 2, NDF * 4, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(NDF * 4),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(NDF * 4, NDF * 8, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(NDF * 8),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(NDF * 8, 1, 4, 1, 0, bias=False),
+            nn.Sigmoid(),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.main(x).view(-1, 1).squeeze(1)
@@ -139,6 +156,7 @@ def ours_steps_per_s(data, device, *, batch, warmup, steps, bf16, diffaugment) -
         bf16=bf16,
         log_every=warmup,
     )
+
     def progress(step, total, metrics):
         if step in (warmup, total):
             sync(device)
@@ -171,7 +189,9 @@ def texture_figures(device: torch.device, *, side: int) -> tuple[float, float, s
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--small", action="store_true", help="CPU-sized run: batch 16, few steps")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads (CPU runs only)")
@@ -182,36 +202,52 @@ def main() -> None:
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     batch, warmup, steps, side = (16, 2, 4, 1024) if args.small else (128, 20, 100, 4096)
-    data = (torch.rand(max(4 * batch, 512), 3, 64, 64, device=device) * 2 - 1)
+    data = torch.rand(max(4 * batch, 512), 3, 64, 64, device=device) * 2 - 1
     precisions = [False, True] if device.type == "cuda" else [False]
 
     rows = []
     for bf16 in precisions:
         label = "bf16" if bf16 else "fp32"
-        ref = reference_steps_per_s(data, device, batch=batch, warmup=warmup, steps=steps, bf16=bf16)
-        ours = ours_steps_per_s(data, device, batch=batch, warmup=warmup, steps=steps, bf16=bf16,
-                                diffaugment="")
+        ref = reference_steps_per_s(
+            data, device, batch=batch, warmup=warmup, steps=steps, bf16=bf16
+        )
+        ours = ours_steps_per_s(
+            data, device, batch=batch, warmup=warmup, steps=steps, bf16=bf16, diffaugment=""
+        )
         rows.append((label, ref, ours))
         print(f"  {label}: reference {ref:.2f} steps/s, ours {ours:.2f} steps/s", flush=True)
     best = precisions[-1]
-    ours_da = ours_steps_per_s(data, device, batch=batch, warmup=warmup, steps=steps, bf16=best,
-                               diffaugment="color,translation,cutout")
+    ours_da = ours_steps_per_s(
+        data,
+        device,
+        batch=batch,
+        warmup=warmup,
+        steps=steps,
+        bf16=best,
+        diffaugment="color,translation,cutout",
+    )
     mps, banner_s, which = texture_figures(device, side=side)
 
-    print(f"\ndevice: {describe(device)}, torch {torch.__version__}, batch {batch}, "
-          f"{steps} timed steps after {warmup} warm-up")
+    print(
+        f"\ndevice: {describe(device)}, torch {torch.__version__}, batch {batch}, "
+        f"{steps} timed steps after {warmup} warm-up"
+    )
     print(f"{'precision':<10} {'ref steps/s':>12} {'ours steps/s':>13} {'ours/ref':>9}")
     for label, ref, ours in rows:
         print(f"{label:<10} {ref:>12.2f} {ours:>13.2f} {ours / ref:>9.2f}")
     print(f"ours + DiffAugment ({'bf16' if best else 'fp32'}): {ours_da:.2f} steps/s")
-    print(f"texture ({which}): {side}x{side} at {mps:.2f} MP/s; 970x250 in {banner_s * 1000:.0f} ms")
+    print(
+        f"texture ({which}): {side}x{side} at {mps:.2f} MP/s; 970x250 in {banner_s * 1000:.0f} ms"
+    )
     figures = {label: (ref, ours) for label, ref, ours in rows}
     nan = float("nan")
-    print(f"RESULT device={device.type} batch={batch} "
-          f"ref_fp32_sps={figures['fp32'][0]:.2f} ours_fp32_sps={figures['fp32'][1]:.2f} "
-          f"ref_bf16_sps={figures.get('bf16', (nan, nan))[0]:.2f} "
-          f"ours_bf16_sps={figures.get('bf16', (nan, nan))[1]:.2f} "
-          f"ours_diffaug_sps={ours_da:.2f} texture_mps={mps:.2f} banner_970x250_s={banner_s:.3f}")
+    print(
+        f"RESULT device={device.type} batch={batch} "
+        f"ref_fp32_sps={figures['fp32'][0]:.2f} ours_fp32_sps={figures['fp32'][1]:.2f} "
+        f"ref_bf16_sps={figures.get('bf16', (nan, nan))[0]:.2f} "
+        f"ours_bf16_sps={figures.get('bf16', (nan, nan))[1]:.2f} "
+        f"ours_diffaug_sps={ours_da:.2f} texture_mps={mps:.2f} banner_970x250_s={banner_s:.3f}"
+    )
 
 
 if __name__ == "__main__":
