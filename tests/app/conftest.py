@@ -16,10 +16,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def use_broker(url: str) -> None:
-    """Point the shop's Celery app at ``url`` in this process (drops pooled connections)."""
+def use_broker(url: str) -> str:
+    """Point the shop's Celery app at ``url`` in this process (drops pooled connections);
+    returns the URL it used before, for the caller to restore."""
     from shop.celery import app
 
+    previous = app.conf.broker_url
     # kombu keeps one pool per URL globally; forget ours (closing it would poison kombu's).
     app._pool = None
     app.amqp._producer_pool = None
@@ -29,6 +31,7 @@ def use_broker(url: str) -> None:
         if url.startswith("redis")
         else {}
     )
+    return previous
 
 
 @pytest.fixture(scope="session", autouse=True)

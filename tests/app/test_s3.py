@@ -62,7 +62,7 @@ def s3_worker(s3_endpoint, redis_server, settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES,
                          **s3_storages(BUCKET, endpoint, "testing", "testing")}
     settings.GAN_IMAGING = {**settings.GAN_IMAGING, "STORAGE": "gan_imaging"}
-    use_broker(redis_server.url)
+    previous = use_broker(redis_server.url)
     worker = Worker(
         broker=redis_server.url,
         db_name=settings.DATABASES["default"]["NAME"],
@@ -75,7 +75,7 @@ def s3_worker(s3_endpoint, redis_server, settings, tmp_path):
     worker.start()
     yield worker, client
     worker.stop()
-    use_broker("memory://")
+    use_broker(previous)
 
 
 def test_uploads_and_renditions_live_in_s3_with_headers_and_pages_never_call_it(

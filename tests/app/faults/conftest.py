@@ -28,10 +28,10 @@ REPORT: list[dict] = []
 def redis(tmp_path):
     server = RedisServer(tmp_path)
     server.start()
-    use_broker(server.url)
+    previous = use_broker(server.url)
     yield server
     server.stop()
-    use_broker("memory://")
+    use_broker(previous)
 
 
 @pytest.fixture
