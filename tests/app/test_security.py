@@ -121,3 +121,17 @@ def test_gpu_quota_is_enforced_per_user_from_the_job_table(admin_client, admin_u
     # Code paths without a user and CPU kinds are not limited.
     assert len(jobs.request(product, "image", [gpu_kind], force=True)) == 1
     assert jobs.queue_for(gpu_kind) == "gan_imaging.gpu"
+
+
+def test_outputs_are_served_with_their_real_content_type(client, media_root):
+    product = Product(name="CT", price="1.00")
+    product.image = SimpleUploadedFile("ct.jpg", make_photo(400, 300))
+    product.save()
+    jobs.execute(Job.objects.get().pk, owner="w")
+    seen = set()
+    for r in Rendition.objects.exclude(file=""):
+        response = client.get(r.file.url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == {"webp": "image/webp", "jpeg": "image/jpeg"}[r.format]
+        seen.add(r.format)
+    assert seen == {"webp", "jpeg"}
