@@ -140,8 +140,12 @@ def run(children: list[subprocess.Popen]) -> None:
             .exists())
         for j in all_jobs
     )
-    files = list(Rendition.objects.values_list("file", flat=True))
-    dup = len(files) - len(set(files))
+    # Duplicates: two rows for one output (same object, kind, spec key, source, version, seed)
+    # or two rows naming one file. Placeholder rows carry their data inline (no file).
+    files = list(Rendition.objects.exclude(file="").values_list("file", flat=True))
+    keys = list(Rendition.objects.values_list("content_type", "object_id", "field_name", "kind",
+                                              "spec_key", "source_hash", "model_version", "seed"))
+    dup = (len(files) - len(set(files))) + (len(keys) - len(set(keys)))
     media = tmp / "media" / "gan_imaging"
     on_disk = {str(p.relative_to(tmp / "media")) for p in media.rglob("*") if p.is_file()}
     orphans = len(on_disk - set(files))
