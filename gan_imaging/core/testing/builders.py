@@ -40,15 +40,8 @@ CMYK_INKS = {"C": (0, 160, 230), "M": (230, 0, 126), "Y": (255, 237, 0), "K": (3
 
 # ---------------------------------------------------------------- PNG
 
-_ADAM7 = (
-    (0, 0, 8, 8),
-    (4, 0, 8, 8),
-    (0, 4, 4, 8),
-    (2, 0, 4, 4),
-    (0, 2, 2, 4),
-    (1, 0, 2, 2),
-    (0, 1, 1, 2),
-)
+# The same Adam7 pass table the upload check reads interlaced PNGs with.
+from gan_imaging.core.imaging.pngcheck import _ADAM7  # noqa: E402
 
 
 def png_chunk(kind: bytes, body: bytes) -> bytes:
