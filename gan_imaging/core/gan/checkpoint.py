@@ -160,6 +160,8 @@ def save(
         "weights_file": weights.name,
     }
     save_file(tensors, str(weights), metadata={"format": FORMAT})
+    # safetensors may create the file 0600; package data and shared volumes need it readable.
+    weights.chmod(0o644)
     sidecar.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return weights, sidecar
 

@@ -79,9 +79,7 @@ class Generator28(nn.Module):
 class Discriminator28(nn.Module):
     """images float32 (B, 1, 28, 28) in [-1, 1] -> logits float32 (B,) (not probabilities)."""
 
-    def __init__(
-        self, *, width: int = 128, depth: int = 1, act: str = "relu", norm: str = "none"
-    ):
+    def __init__(self, *, width: int = 128, depth: int = 1, act: str = "relu", norm: str = "none"):
         super().__init__()
         if depth not in (1, 2):
             raise ValueError(f"depth must be 1 (the seed's) or 2, not {depth!r}")
