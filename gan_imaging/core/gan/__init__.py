@@ -14,6 +14,9 @@ Public API (what the Django layer calls):
   :func:`~.inference.run_with_oom_fallback`
 - :func:`~.device.resolve_device`, :data:`~.nets.ARCHS`
 - :func:`~.weights.bundled_path` for the shipped texture weights
+- super-resolution: :func:`~.superres.upscale`, :func:`~.superres.bundled_sr_path`,
+  :func:`~.superres.is_held_out`, :func:`~.superres_train.sr_patches` (``train`` with
+  ``arch="sr"`` trains upscalers)
 """
 
 from gan_imaging.core.gan.checkpoint import Checkpoint, load, read_meta, save
@@ -28,6 +31,8 @@ from gan_imaging.core.gan.inference import (
     to_uint8,
 )
 from gan_imaging.core.gan.nets import ARCHS, build_nets
+from gan_imaging.core.gan.superres import bundled_sr_path, is_held_out, upscale
+from gan_imaging.core.gan.superres_train import sr_patches
 from gan_imaging.core.gan.train import train
 from gan_imaging.core.gan.weights import BUNDLED, bundled_path
 
@@ -38,8 +43,10 @@ __all__ = [
     "TrainConfig",
     "build_nets",
     "bundled_path",
+    "bundled_sr_path",
     "clear_cache",
     "get_model",
+    "is_held_out",
     "load",
     "plain_seed_recipe",
     "read_meta",
@@ -48,6 +55,8 @@ __all__ = [
     "sample_images",
     "sample_texture",
     "save",
+    "sr_patches",
     "to_uint8",
     "train",
+    "upscale",
 ]

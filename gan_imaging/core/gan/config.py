@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gan_imaging.core.errors import ConfigurationError
+from gan_imaging.core.errors import ConfigurationError, gettext_noop
 from gan_imaging.core.gan.augment import parse_policy
+from gan_imaging.core.gan.degrade import DEGRADATIONS
 from gan_imaging.core.gan.losses import LOSSES
 
 DEFAULT_DIFFAUGMENT = "color,translation,cutout"
@@ -33,6 +34,17 @@ class TrainConfig:
         (a multiple of 16 and of the generator's scale).
     name: a short label for the model version, e.g. ``"brick"`` -> ``texture-brick-1a2b3c4d``.
     log_every: ``progress`` is called every this many steps and at the end.
+
+    Super-resolution (``arch="sr"``) reads ``crop`` as the side of the high-resolution training
+    patches (low-resolution side ``crop / scale``) and ignores ``diffaugment`` and ``r1_*``:
+    warmup_steps: L1-only steps before the adversarial and feature-matching terms start.
+    adv_weight: weight of the generator's adversarial loss (0: a pure L1, PSNR-oriented run
+        that never builds a D step). fm_weight: weight of discriminator feature matching (L1
+        between D's features of real and restored patches; only after warm-up, with adv_weight).
+    degradation: a preset of ``degrade.DEGRADATIONS`` (``"none"``, ``"light"``, ``"strong"``)
+        that makes the low-resolution inputs.
+    pixel_loss: ``"l1"`` or ``"l2"`` (mean squared error: maximises PSNR directly and, on a
+        short CPU budget, converges several times faster than L1 for the PSNR-oriented model).
     """
 
     arch: str = "dcgan28"
@@ -53,6 +65,11 @@ class TrainConfig:
     crop: int = 64
     name: str = ""
     log_every: int = 10
+    warmup_steps: int = 0
+    adv_weight: float = 0.0
+    fm_weight: float = 0.0
+    degradation: str = "light"
+    pixel_loss: str = "l1"
 
     def __post_init__(self) -> None:
         # Freeze a private copy so a caller mutating its dict cannot change a running config.
@@ -77,12 +94,22 @@ class TrainConfig:
             problems.append(f"crop must be a positive multiple of 16 (got {self.crop})")
         if self.log_every < 1:
             problems.append("log_every must be >= 1")
+        if self.warmup_steps < 0 or self.adv_weight < 0 or self.fm_weight < 0:
+            problems.append("warmup_steps, adv_weight and fm_weight must be >= 0")
+        if self.pixel_loss not in ("l1", "l2"):
+            problems.append(f"pixel_loss must be 'l1' or 'l2' (got {self.pixel_loss!r})")
+        if self.degradation not in DEGRADATIONS:
+            known = ", ".join(sorted(DEGRADATIONS))
+            problems.append(f"degradation must be one of {known} (got {self.degradation!r})")
         try:
             parse_policy(self.diffaugment)
         except ValueError as exc:
             problems.append(str(exc))
         if problems:
-            raise ConfigurationError("Invalid GAN training settings: " + "; ".join(problems) + ".")
+            raise ConfigurationError(
+                gettext_noop("Invalid GAN training settings: %(problems)s."),
+                params={"problems": "; ".join(problems)},
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tuples become lists)."""
@@ -97,7 +124,10 @@ class TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise ConfigurationError(f"Unknown GAN training settings: {', '.join(unknown)}.")
+            raise ConfigurationError(
+                gettext_noop("Unknown GAN training settings: %(names)s."),
+                params={"names": ", ".join(unknown)},
+            )
         return cls(**dict(data))
 
     def replace(self, **changes: Any) -> TrainConfig:

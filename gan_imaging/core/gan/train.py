@@ -17,11 +17,12 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
-from gan_imaging.core.errors import ConfigurationError, ModelError
+from gan_imaging.core.errors import ConfigurationError, ModelError, gettext_noop
 from gan_imaging.core.gan import checkpoint as ckpt_io
 from gan_imaging.core.gan.augment import diff_augment
 from gan_imaging.core.gan.checkpoint import Checkpoint
@@ -43,6 +44,22 @@ TEXTURE_PAD_CELLS = 1
 METRIC_KEYS = ("loss_d", "loss_g", "r1", "logit_real", "logit_fake")
 
 
+def setup(config: TrainConfig) -> tuple[torch.device, bool, torch.Generator, Any, Any]:
+    """What every training loop starts from: the device, whether bf16 autocast is on (CUDA
+    only), the data RNG seeded by ``config.seed``, and freshly built G and D on the device
+    (initialised from the same seed without touching the global RNG)."""
+    device = resolve_device(config.device)
+    use_bf16 = config.bf16 and device.type == "cuda"
+    rng = torch.Generator().manual_seed(config.seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        try:
+            nets = build_nets(config.arch, config.arch_kwargs)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigurationError(f"Cannot build architecture {config.arch!r}: {exc}") from None
+    return device, use_bf16, rng, nets.generator.to(device), nets.discriminator.to(device)
+
+
 def train(
     config: TrainConfig,
     data: TrainData,
@@ -50,6 +67,7 @@ def train(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     resume: Checkpoint | str | Path | None = None,
+    init: Checkpoint | str | Path | None = None,
 ) -> Checkpoint:
     """Train a GAN and return a checkpoint (also when stopped early).
 
@@ -61,18 +79,20 @@ def train(
     should_stop: polled before every step; returning True ends training at the current step.
     resume: a checkpoint (or its path) from a run with the same arch and arch kwargs; training
     continues from its step, optimiser state and RNG state up to ``config.steps``.
+    ``arch="sr"`` (super-resolution) is trained by :func:`.superres_train.train_sr`: data are
+    HR photos or patches (uint8 or [-1, 1]); ``init`` starts its G from another checkpoint's
+    (the GAN-sharpened variant from the PSNR one). Other architectures take no ``init``.
     Raises ConfigurationError for bad settings or data, ModelError if the losses diverge.
     """
-    device = resolve_device(config.device)
-    use_bf16 = config.bf16 and device.type == "cuda"
-    rng = torch.Generator().manual_seed(config.seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        try:
-            nets = build_nets(config.arch, config.arch_kwargs)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigurationError(f"Cannot build architecture {config.arch!r}: {exc}") from None
-    G, D = nets.generator.to(device), nets.discriminator.to(device)
+    if config.arch == "sr":
+        from gan_imaging.core.gan.superres_train import train_sr
+
+        return train_sr(
+            config, data, progress=progress, should_stop=should_stop, resume=resume, init=init
+        )
+    if init is not None:
+        raise ConfigurationError("Only super-resolution training (arch 'sr') accepts init.")
+    device, use_bf16, rng, G, D = setup(config)
     spatial = G.latent_kind == LATENT_SPATIAL
     sampler = _TextureSampler(data, G, config, device) if spatial else _ImageSampler(data, device)
 
@@ -108,8 +128,11 @@ def train(
         logged.clear()
         if not all(math.isfinite(v) for v in values):
             raise ModelError(
-                f"GAN training diverged at step {step} (loss is not a number). Lower the "
-                "learning rates or enable R1 (r1_gamma), then train again."
+                gettext_noop(
+                    "GAN training diverged at step %(step)s (loss is not a number). Lower the "
+                    "learning rates or enable R1 (r1_gamma), then train again."
+                ),
+                params={"step": step},
             )
         if progress is not None:
             progress(step, config.steps, dict(metrics))
@@ -182,7 +205,7 @@ class _ImageSampler:
         idx = torch.randint(0, self.data.shape[0], (batch,), generator=rng)
         return self.data[idx.to(self.data.device)]
 
-    def fake(self, G: nn.Module, batch: int, rng: torch.Generator) -> torch.Tensor:
+    def fake(self, G: Any, batch: int, rng: torch.Generator) -> torch.Tensor:
         z = torch.randn(batch, G.z_dim, generator=rng).to(self.data.device)
         return G(z)
 
@@ -190,7 +213,7 @@ class _ImageSampler:
 class _TextureSampler:
     """Random ``crop`` x ``crop`` patches of the exemplars, and generated patches of that size."""
 
-    def __init__(self, data: TrainData, G: nn.Module, config: TrainConfig, device: torch.device):
+    def __init__(self, data: TrainData, G: Any, config: TrainConfig, device: torch.device):
         if isinstance(data, torch.Tensor):
             exemplars = [data] if data.dim() == 3 else list(data.unbind(0))
         else:
@@ -224,7 +247,7 @@ class _TextureSampler:
             out.append(e[:, y : y + c, x : x + c])
         return torch.stack(out)
 
-    def fake(self, G: nn.Module, batch: int, rng: torch.Generator) -> torch.Tensor:
+    def fake(self, G: Any, batch: int, rng: torch.Generator) -> torch.Tensor:
         noise = torch.randn(batch, G.z_dim, self.cells, self.cells, generator=rng)
         phase = torch.rand(batch, G.n_periodic, generator=rng) * (2 * math.pi)
         img = G(noise.to(self.device), phase.to(self.device))
@@ -247,7 +270,9 @@ def _optimizer_tensors(prefix: str, opt: torch.optim.Optimizer) -> dict[str, tor
     return out
 
 
-def _load_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, device) -> None:
+def _load_optimizer(
+    prefix: str, opt: torch.optim.Optimizer, tensors: dict, device: torch.device
+) -> None:
     state: dict[int, dict[str, torch.Tensor]] = {}
     for name, value in tensors.items():
         if name.startswith(prefix + "."):
@@ -261,7 +286,11 @@ def _load_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, devi
     opt.load_state_dict(full)
 
 
-def _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, metrics) -> Checkpoint:
+def _checkpoint(
+    config: TrainConfig, G: nn.Module, D: nn.Module, ema: EMA | None,
+    opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, rng: torch.Generator, step: int,
+    metrics: dict[str, Any],
+) -> Checkpoint:
     state = {
         **_optimizer_tensors("opt_g", opt_g),
         **_optimizer_tensors("opt_d", opt_d),
@@ -283,7 +312,11 @@ def _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, metrics) -> Checkpoi
     )
 
 
-def _restore(resume, config, G, D, ema, opt_g, opt_d, rng, device) -> int:
+def _restore(
+    resume: Checkpoint | str | Path, config: TrainConfig, G: nn.Module, D: nn.Module,
+    ema: EMA | None, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
+    rng: torch.Generator, device: torch.device,
+) -> int:
     ckpt = ckpt_io.load(resume, device=device) if isinstance(resume, str | Path) else resume
     if ckpt.arch != config.arch or dict(ckpt.arch_kwargs) != dict(config.arch_kwargs):
         raise ConfigurationError(

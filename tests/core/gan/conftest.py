@@ -22,12 +22,8 @@ TINY = {
 
 
 @pytest.fixture(autouse=True)
-def _few_threads():
-    # Tiny nets gain nothing from threads, and the CI box is shared.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _few_threads(one_torch_thread):
     yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from gan_imaging.core.gan.nets import dcgan28, dcgan64, texture
+from gan_imaging.core.gan.nets import dcgan28, dcgan64, sr, texture
 from gan_imaging.core.gan.nets.base import LATENT_SPATIAL, LATENT_VECTOR, GanNets
 from gan_imaging.core.registry import Registry
 
@@ -20,6 +20,7 @@ ARCHS: Registry[Callable[..., GanNets]] = Registry("architecture")
 ARCHS.add("dcgan28", dcgan28.build)
 ARCHS.add("dcgan64", dcgan64.build)
 ARCHS.add("texture", texture.build)
+ARCHS.add("sr", sr.build)
 
 
 def build_nets(arch: str, arch_kwargs: Mapping[str, Any] | None = None) -> GanNets:

@@ -1,0 +1,274 @@
+"""Training the ``sr`` super-resolution nets (called by :func:`gan_imaging.core.gan.train`).
+
+Data are high-resolution photo patches; each step degrades a random batch of them
+(:mod:`.degrade`) into low-resolution inputs, so any folder of photos trains the model.
+
+Losses, per step:
+
+- warm-up (``step < config.warmup_steps``, or always when ``adv_weight == 0``): the pixel loss
+  only (``config.pixel_loss``: L1, or L2 for the PSNR-oriented model);
+- then one D step (``config.loss`` on real HR patches vs restored ones) and a G step on
+  ``pixel + adv_weight * adversarial + fm_weight * feature matching`` (L1 between D's
+  intermediate features of the real and the restored patch; Salimans et al. 2016, pix2pixHD).
+
+Learning rates follow a cosine from the configured values down to 10 % at ``config.steps``.
+Random draws (patch choice, crops, flips, degradations) come from one CPU generator seeded by
+``config.seed``; the checkpoint format and resume are those of :mod:`.train`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from gan_imaging.core.errors import ConfigurationError, ModelError
+from gan_imaging.core.gan import checkpoint as ckpt_io
+from gan_imaging.core.gan.checkpoint import Checkpoint
+from gan_imaging.core.gan.config import TrainConfig
+from gan_imaging.core.gan.degrade import degrade
+from gan_imaging.core.gan.ema import EMA
+from gan_imaging.core.gan.losses import d_loss, g_loss
+from gan_imaging.core.gan.nets.sr import PatchDiscriminator, SRGenerator
+
+Progress = Callable[[int, int, dict[str, float]], None]
+SRData = torch.Tensor | Sequence[torch.Tensor]
+METRIC_KEYS = ("loss_d", "loss_g", "l1", "adv", "fm", "psnr")
+
+
+def sr_patches(
+    images: Iterable[Image.Image],
+    *,
+    crop: int = 192,
+    count: int = 512,
+    seed: int = 0,
+    per_image: int | None = None,
+) -> torch.Tensor:
+    """Training patches from photos: uint8 (N, 3, crop, crop), N <= ``count``.
+
+    Transparency is composited on white (as a page shows it). Product photos are mostly flat
+    backdrop, so for each patch three random positions are tried and the one with the most
+    gradient energy is kept three times out of four (the fourth keeps a random one, so the
+    model still sees flat areas and learns to leave them clean). Photos smaller than ``crop``
+    are skipped; none usable raises ConfigurationError. ``per_image``: patches per usable
+    photo (default ``ceil(count / usable photos)``); give it to stream ``images`` from a
+    generator without holding every decoded photo.
+    """
+    if per_image is None:
+        images = [im for im in images if min(im.size) >= crop]
+        per_image = max(1, math.ceil(count / max(1, len(images))))
+    rng = np.random.default_rng(seed)
+    out: list[np.ndarray] = []
+    for im in images:
+        if min(im.size) < crop:
+            continue
+        if im.mode != "RGB":
+            rgba = im.convert("RGBA")
+            im = Image.new("RGB", im.size, (255, 255, 255))
+            im.paste(rgba, mask=rgba.getchannel("A"))
+        arr = np.asarray(im)
+        h, w = arr.shape[:2]
+        for _ in range(per_image):
+            cands = []
+            for _ in range(3):
+                y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
+                p = arr[y : y + crop, x : x + crop]
+                g = np.abs(np.diff(p.astype(np.int16), axis=0)).mean()
+                cands.append((float(g), p))
+            pick = max(cands, key=lambda c: c[0]) if rng.random() < 0.75 else cands[0]
+            out.append(pick[1])
+    if not out:
+        raise ConfigurationError(
+            f"None of the photos is at least {crop} px on its short side; choose larger photos."
+        )
+    order = rng.permutation(len(out))[:count]
+    stack = np.stack([out[i] for i in sorted(order)])
+    return torch.from_numpy(stack.transpose(0, 3, 1, 2).copy())
+
+
+class _Patches:
+    """Random ``crop`` x ``crop`` HR crops with random flips/transposes, float [0, 1]."""
+
+    def __init__(self, data: SRData, crop: int, device: torch.device):
+        items = list(data.unbind(0)) if isinstance(data, torch.Tensor) else list(data)
+        if not items:
+            raise ConfigurationError("No training photos were given.")
+        for t in items:
+            if t.dim() != 3 or t.shape[0] != 3 or min(t.shape[1:]) < crop:
+                raise ConfigurationError(
+                    f"Each training image must be 3 x H x W with H, W >= {crop}; got "
+                    f"{tuple(t.shape)}."
+                )
+        self.uint8 = items[0].dtype == torch.uint8
+        if not self.uint8:
+            lo = min(float(t.min()) for t in items)
+            hi = max(float(t.max()) for t in items)
+            if lo < -1.01 or hi > 1.01:
+                raise ConfigurationError(
+                    f"Training images must be uint8 or scaled to [-1, 1] (found [{lo:.3g}, "
+                    f"{hi:.3g}])."
+                )
+        same = len({tuple(t.shape) for t in items}) == 1
+        self.stack = torch.stack(items).to(device) if same else None
+        self.items = [t.to(device) for t in items] if not same else []
+        self.n = len(items)
+        self.crop = crop
+
+    def batch(self, size: int, rng: torch.Generator) -> torch.Tensor:
+        c = self.crop
+        idx = torch.randint(0, self.n, (size,), generator=rng).tolist()
+        flips = torch.randint(0, 8, (size,), generator=rng).tolist()
+        out = []
+        for i, f in zip(idx, flips):
+            t = self.stack[i] if self.stack is not None else self.items[i]
+            y = int(torch.randint(0, t.shape[1] - c + 1, (1,), generator=rng))
+            x = int(torch.randint(0, t.shape[2] - c + 1, (1,), generator=rng))
+            p = t[:, y : y + c, x : x + c]
+            if f & 1:
+                p = p.flip(2)
+            if f & 2:
+                p = p.flip(1)
+            if f & 4:
+                p = p.transpose(1, 2)
+            out.append(p)
+        hr = torch.stack(out).float()
+        return hr / 255.0 if self.uint8 else (hr + 1) / 2
+
+
+def train_sr(
+    config: TrainConfig,
+    data: SRData,
+    *,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    resume: Checkpoint | str | Path | None = None,
+    init: Checkpoint | str | Path | None = None,
+) -> Checkpoint:
+    """Train an ``sr`` model; see :func:`gan_imaging.core.gan.train.train` for the contract.
+
+    data: HR photos or patches as uint8 (N, 3, H, W) / a list of uint8 (3, H, W), or float in
+    [-1, 1]; each at least ``config.crop`` px per side (``crop`` a multiple of the scale).
+    init: start G (and its EMA) from this checkpoint's generator, with a fresh D and
+    optimisers: how the GAN-sharpened variant is fine-tuned from the PSNR model.
+    progress metrics: loss_d, loss_g, l1, adv, fm, psnr (dB, batch, [0, 1] scale), sec_per_step.
+    """
+    from gan_imaging.core.gan.train import _checkpoint, _restore, setup
+
+    device, use_bf16, rng, G, D = setup(config)
+    if not isinstance(G, SRGenerator) or not isinstance(D, PatchDiscriminator):
+        raise ConfigurationError(f"Architecture {config.arch!r} is not an upscaler.")
+    scale = G.scale
+    if config.crop % scale or config.crop // scale < 8:
+        raise ConfigurationError(
+            f"crop ({config.crop}) must be a multiple of the scale ({scale}) and >= {8 * scale}."
+        )
+    if init is not None:
+        src = ckpt_io.load(init, device=device) if isinstance(init, str | Path) else init
+        if src.arch != config.arch or dict(src.arch_kwargs) != dict(config.arch_kwargs):
+            raise ConfigurationError(
+                f"Cannot start from {src.model_version}: it is {src.arch} {src.arch_kwargs}, "
+                f"the settings ask for {config.arch} {dict(config.arch_kwargs)}."
+            )
+        G.load_state_dict(src.generator.state_dict())
+    patches = _Patches(data, config.crop, device)
+    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=config.betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=config.betas)
+    ema = EMA(G, config.ema_decay) if config.ema_decay > 0 else None
+    start = 0
+    if resume is not None:
+        start = _restore(resume, config, G, D, ema, opt_g, opt_d, rng, device)
+
+    def autocast() -> contextlib.AbstractContextManager[object]:
+        if use_bf16:
+            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    metrics: dict[str, float] = {}
+    logged: list[tuple[torch.Tensor, ...]] = []
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    t_log = t0
+    step = start
+    zero = torch.zeros((), device=device)
+
+    def flush() -> None:
+        nonlocal t_log
+        values = torch.stack([torch.stack(v) for v in logged]).mean(0).tolist()
+        now = time.perf_counter()
+        metrics.update(zip(METRIC_KEYS, values))
+        metrics["sec_per_step"] = (now - t_log) / len(logged)
+        t_log = now
+        logged.clear()
+        if not all(math.isfinite(v) for v in values):
+            raise ModelError(
+                f"Upscaler training diverged at step {step} (loss is not a number). Lower the "
+                "learning rates or the adversarial weight, then train again."
+            )
+        if progress is not None:
+            progress(step, config.steps, dict(metrics))
+
+    G.train()
+    D.train()
+    while step < config.steps:
+        if should_stop is not None and should_stop():
+            break
+        decay = 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / max(1, config.steps)))
+        for opt, lr in ((opt_g, config.lr_g), (opt_d, config.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * decay
+        hr01 = patches.batch(config.batch_size, rng)
+        lr01 = degrade(hr01, scale, config.degradation, rng)
+        hr, lo = hr01 * 2 - 1, lr01 * 2 - 1
+        adversarial = config.adv_weight > 0 and step >= config.warmup_steps
+        loss_d = zero
+        if adversarial:
+            with torch.no_grad(), autocast():
+                fake = G(lo)
+            with autocast():
+                loss_d = d_loss(config.loss, D(hr).float(), D(fake.float()).float())
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+        with autocast():
+            sr = G(lo).float()
+        l1 = (sr - hr).abs().mean()
+        pixel = l1 if config.pixel_loss == "l1" else (sr - hr).pow(2).mean()
+        adv, fm = zero, zero
+        loss_g = pixel
+        if adversarial:
+            D.requires_grad_(False)
+            with autocast():
+                logits, feats = D.features(sr)
+                with torch.no_grad():
+                    _, real_feats = D.features(hr)
+            adv = g_loss(config.loss, logits.float())
+            fm = sum(
+                (F.l1_loss(a.float(), b.float()) for a, b in zip(feats, real_feats)), zero
+            ) / len(feats)
+            loss_g = pixel + config.adv_weight * adv + config.fm_weight * fm
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        if adversarial:
+            D.requires_grad_(True)
+        if ema is not None:
+            ema.update(G)
+        step += 1
+        with torch.no_grad():
+            mse = ((sr.detach().clamp(-1, 1) - hr) / 2).pow(2).mean().clamp_min(1e-10)
+            psnr = -10 * torch.log10(mse)
+        logged.append(tuple(t.detach().float() for t in (loss_d, loss_g, l1, adv, fm, psnr)))
+        if step % config.log_every == 0 or step == config.steps:
+            flush()
+    if logged:
+        flush()
+    metrics["train_s"] = time.perf_counter() - t0
+    metrics["train_cpu_s"] = time.process_time() - cpu0
+    metrics["steps_done"] = float(step)
+    return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, metrics)
