@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from gan_imaging.core.errors import SpecError
+from gan_imaging.core.errors import SpecError, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ def get_format(name: str) -> Format:
         return FORMATS[name.lower()]
     except KeyError:
         raise SpecError(
-            f"Unknown output format {name!r}; choose from {', '.join(FORMATS)}."
+            gettext_noop("Unknown output format %(name)s; choose from %(choices)s."),
+            params={"name": repr(name), "choices": ", ".join(FORMATS)},
         ) from None
 
 
@@ -54,6 +55,7 @@ def encode(
     quality: int,
     background: tuple[int, int, int] = (255, 255, 255),
     threads: int | None = None,
+    full_chroma: bool = False,
 ) -> bytes:
     """Encode ``im`` (``RGB``/``RGBA``, sRGB) as ``fmt`` with encoder quality 1–100.
 
@@ -61,14 +63,18 @@ def encode(
     Alpha is kept where the format supports it, else composited on ``background``.
     Deterministic: the same pixels and arguments give the same bytes. ``threads`` caps the
     AVIF encoder's worker threads (None: one per core); callers that already encode several
-    images in parallel pass 1 so the cores are not oversubscribed.
+    images in parallel pass 1 so the cores are not oversubscribed. ``full_chroma`` encodes
+    JPEG 4:4:4 (no colour bleeding into a pure white backdrop: packshots).
 
     Encoder effort (fixed, so outputs are comparable across runs): JPEG optimised Huffman
     tables, progressive, 4:2:0; WebP ``method=4``; AVIF ``speed=8`` (libavif/aom); PNG zlib 6.
     """
     spec = get_format(fmt)
     if not 1 <= quality <= 100:
-        raise SpecError(f"Quality must be between 1 and 100, not {quality}.")
+        raise SpecError(
+            gettext_noop("Quality must be between 1 and 100, not %(quality)s."),
+            params={"quality": quality},
+        )
     if im.mode == "RGBA" and not spec.alpha:
         im = flatten(im, background)
     elif im.mode not in ("RGB", "RGBA"):
@@ -77,7 +83,8 @@ def encode(
     im.info = {}
     buf = io.BytesIO()
     if spec.pil == "JPEG":
-        im.save(buf, "JPEG", quality=quality, optimize=True, progressive=True, subsampling=2)
+        im.save(buf, "JPEG", quality=quality, optimize=True, progressive=True,
+                subsampling=0 if full_chroma else 2)
     elif spec.pil == "WEBP":
         im.save(buf, "WEBP", quality=quality, method=4, exact=False)
     elif spec.pil == "AVIF":

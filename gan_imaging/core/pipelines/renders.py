@@ -1,0 +1,245 @@
+"""Product renders: a marketplace packshot, a transparent cutout and scenes on GAN backdrops.
+
+The product's pixels always come from the merchant's photo (cut out, scaled, at most a
+bounded colour gain in scenes); generation is used only for what surrounds it.
+
+Models arrive through ``ctx.models`` so the Django layer can inject a shop's own:
+
+* ``"backdrop"``: ``callable(style: str, width: int, height: int, seed: int) -> PIL RGB image``
+  (optional attribute ``model_version: str``). Default: the bundled texture GAN of ``style``
+  (:func:`~gan_imaging.core.gan.bundled_path`), sampled and coloured with the style's duotone.
+* ``"upscale"``: ``callable(image: PIL RGB, scale: int 2–4) -> PIL RGB`` for products too small
+  for the packshot's minimum size. Default: Lanczos. Which one ran is in the packshot's meta.
+* ``"cutout"``: a loaded :class:`~gan_imaging.core.vision.segnet.SegModel` (default: bundled).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from PIL import Image
+
+from gan_imaging.core.errors import SpecError
+from gan_imaging.core.imaging.encode import encode, get_format
+from gan_imaging.core.pipelines.base import Context, Output, Pipeline
+from gan_imaging.core.specs import Spec, parse_aspect, parse_colour
+from gan_imaging.core.vision import compliance
+from gan_imaging.core.vision.compose import compose_scene, duotone, palette_for
+from gan_imaging.core.vision.cutout import METHODS, cutout
+from gan_imaging.core.vision.packshot import extract_product, render_packshot
+
+VERSION = "renders-1"
+OUTPUTS = ("packshot", "cutout", "scenes")
+#: Photos are reduced to this long side (px) before cutting out: packshots never need more.
+WORK_SIDE = 2048
+
+Backdrop = Callable[[str, int, int, int], Image.Image]
+
+
+def _int(name: str, value: object, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise SpecError(f"{name} must be a whole number from {lo} to {hi}, not {value!r}.")
+
+
+@dataclass(frozen=True)
+class RenderSpec(Spec):
+    """Which product renders to make.
+
+    ``outputs``: any of ``"packshot"`` (JPEG on ``background``, product box = ``fill`` 0.5–1 of
+    the square side, side ``min_long_side``–``max_long_side`` px, 500–4000), ``"cutout"``
+    (transparent product in each of ``cutout_formats``: png, webp) and ``"scenes"`` (for each
+    aspect in ``scene_aspects`` × style in ``scene_styles`` × ``variants`` 1–8: the product on
+    a generated backdrop, long side ``scene_long_side`` px 256–4096, in ``scene_format``).
+    ``shadow`` adds a contact shadow to the packshot (off for marketplace export: the
+    background is then not pure white). Qualities are encoder qualities 1–100.
+    ``cutout_method``: ``"auto"``, ``"alpha"``, ``"plain"`` or ``"network"``.
+    """
+
+    kind: ClassVar[str] = "renders"
+
+    outputs: tuple[str, ...] = OUTPUTS
+    fill: float = 0.85
+    min_long_side: int = 1000
+    max_long_side: int = 2000
+    shadow: bool = False
+    background: str = "#ffffff"
+    cutout_formats: tuple[str, ...] = ("png", "webp")
+    scene_aspects: tuple[str, ...] = ("1:1", "4:5", "16:9")
+    scene_styles: tuple[str, ...] = ("brick", "gravel")
+    variants: int = 1
+    scene_long_side: int = 1200
+    scene_format: str = "webp"
+    jpeg_quality: int = 90
+    webp_quality: int = 85
+    cutout_method: str = "auto"
+
+    def __post_init__(self) -> None:
+        for o in self.outputs:
+            if o not in OUTPUTS:
+                raise SpecError(f"Unknown render output {o!r}; choose from {', '.join(OUTPUTS)}.")
+        if not self.outputs:
+            raise SpecError("Choose at least one render output (packshot, cutout, scenes).")
+        f = self.fill
+        if isinstance(f, bool) or not isinstance(f, int | float) or not 0.5 <= f <= 1.0:
+            raise SpecError(f"Packshot fill must be a fraction from 0.5 to 1, not {f!r}.")
+        _int("min_long_side", self.min_long_side, 500, 4000)
+        _int("max_long_side", self.max_long_side, 500, 4000)
+        if self.max_long_side < self.min_long_side:
+            raise SpecError("max_long_side must be at least min_long_side.")
+        if not isinstance(self.shadow, bool):
+            raise SpecError(f"shadow must be true or false, not {self.shadow!r}.")
+        parse_colour(self.background)
+        for fmt in self.cutout_formats:
+            if fmt not in ("png", "webp"):
+                raise SpecError(f"Cutout format {fmt!r} has no transparency; use png or webp.")
+        for a in self.scene_aspects:
+            parse_aspect(a)
+        for s in self.scene_styles:
+            if not isinstance(s, str) or not s:
+                raise SpecError(f"Scene style {s!r} must be a style name such as \"brick\".")
+        _int("variants", self.variants, 1, 8)
+        _int("scene_long_side", self.scene_long_side, 256, 4096)
+        if self.scene_format not in ("webp", "jpeg"):
+            raise SpecError(f"Scene format must be webp or jpeg, not {self.scene_format!r}.")
+        _int("jpeg_quality", self.jpeg_quality, 1, 100)
+        _int("webp_quality", self.webp_quality, 1, 100)
+        if self.cutout_method not in METHODS:
+            raise SpecError(f"Cutout method must be one of {', '.join(METHODS)}.")
+        object.__setattr__(self, "fill", float(f))
+        for name in ("outputs", "cutout_formats", "scene_aspects", "scene_styles"):
+            object.__setattr__(self, name, tuple(dict.fromkeys(getattr(self, name))))
+
+
+def scene_size(aspect: str, long_side: int) -> tuple[int, int]:
+    """(w, h) px of a scene of ``aspect`` ("W:H") whose longer side is ``long_side``."""
+    w, h = parse_aspect(aspect)
+    if w >= h:
+        return long_side, max(1, round(long_side * h / w))
+    return max(1, round(long_side * w / h)), long_side
+
+
+def bundled_backdrop(style: str, width: int, height: int, seed: int) -> Image.Image:
+    """The default backdrop: the bundled texture GAN of ``style``, coloured by its duotone."""
+    from gan_imaging.core.gan import bundled_path, get_model, sample_texture, to_uint8
+
+    model = get_model(bundled_path(style))
+    grey = to_uint8(sample_texture(model, width, height, seed=seed))
+    return duotone(grey[..., 0], *palette_for(style))
+
+
+def _backdrop_version(fn: Backdrop, style: str) -> str:
+    if fn is bundled_backdrop:
+        from gan_imaging.core.gan import bundled_path, get_model
+
+        return get_model(bundled_path(style)).model_version
+    return str(getattr(fn, "model_version", "injected"))
+
+
+def _quality(spec: RenderSpec, fmt: str) -> int:
+    return 100 if fmt == "png" else spec.jpeg_quality if fmt == "jpeg" else spec.webp_quality
+
+
+def decode_hint(spec: RenderSpec, width: int, height: int) -> tuple[int, int] | None:
+    """Decode no larger than :data:`WORK_SIDE` on the long side (JPEG DCT scaling)."""
+    scale = WORK_SIDE / max(width, height)
+    return None if scale >= 0.5 else (math.ceil(width * scale), math.ceil(height * scale))
+
+
+def run(image: Image.Image, spec: RenderSpec, ctx: Context) -> list[Output]:
+    """``image``: decoded sRGB RGB or RGBA. Returns, in order, ``packshot.jpg`` (meta:
+    ``compliance`` report, ``cutout`` method/version, ``upscaler``), ``cutout.<ext>`` per
+    format, and ``scene-<W>x<H>-<style>-<variant>.<ext>`` (meta: ``seed``, ``style``,
+    ``backdrop_model``). Same image, spec and ``ctx.seed`` → same bytes."""
+    if max(image.size) > WORK_SIDE:
+        scale = WORK_SIDE / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    matte = cutout(image, method=spec.cutout_method, model=ctx.models.get("cutout"))
+    product = extract_product(image, matte)
+    cut_meta: dict[str, Any] = {"method": matte.method, "model_version": matte.model_version,
+                                "plainness": round(matte.plainness, 3),
+                                "touches_edge": product.touches_edge}  # fmt: skip
+    ctx.progress(0.2)
+    outputs: list[Output] = []
+    if "packshot" in spec.outputs:
+        upscale = ctx.models.get("upscale")
+        im, meta = render_packshot(product, fill=spec.fill, min_long_side=spec.min_long_side,
+                                   max_long_side=spec.max_long_side, shadow=spec.shadow,
+                                   background=parse_colour(spec.background),
+                                   upscale=upscale)  # fmt: skip
+        # 4:4:4: chroma subsampling would bleed the product's colour into the white border.
+        data = encode(im, "jpeg", quality=spec.jpeg_quality, full_chroma=True)
+        report = compliance.check(data)
+        if product.touches_edge:
+            report["warnings"].append("the product touches the photo's edge: it may be cut off")
+        meta.update(cutout=cut_meta, compliance=report, quality=spec.jpeg_quality)
+        outputs.append(Output("packshot.jpg", data, "jpeg", im.width, im.height, meta))
+        ctx.progress(0.35)
+    if "cutout" in spec.outputs:
+        for fmt in spec.cutout_formats:
+            q = _quality(spec, fmt)
+            data = encode(product.rgba, fmt, quality=q)
+            outputs.append(Output(f"cutout.{get_format(fmt).ext}", data, fmt, product.rgba.width,
+                                  product.rgba.height,
+                                  {"cutout": cut_meta, "quality": q}))  # fmt: skip
+        ctx.progress(0.45)
+    if "scenes" in spec.outputs:
+        outputs += _scenes(product.rgba, spec, ctx, cut_meta)
+    ctx.progress(1.0)
+    return outputs
+
+
+def _scenes(
+    rgba: Image.Image, spec: RenderSpec, ctx: Context, cut_meta: dict[str, Any]
+) -> list[Output]:
+    backdrop: Backdrop = ctx.models.get("backdrop") or bundled_backdrop
+    jobs = [(a, s, v) for a in spec.scene_aspects for s in spec.scene_styles
+            for v in range(spec.variants)]  # fmt: skip
+    fmt = spec.scene_format
+    outputs: list[Output] = []
+    for n, (aspect, style, variant) in enumerate(jobs, 1):
+        w, h = scene_size(aspect, spec.scene_long_side)
+        seed = (ctx.seed + variant) % 2**31
+        bg = backdrop(style, w, h, seed)
+        version = str(bg.info.get("model_version") or _backdrop_version(backdrop, style))
+        if bg.mode == "L":  # a grey texture model: colour it like the bundled styles
+            bg = duotone(np.asarray(bg), *palette_for(style))
+        if bg.size != (w, h):
+            bg = bg.resize((w, h), Image.Resampling.LANCZOS)
+        scene = compose_scene(rgba, bg.convert("RGB"))
+        q = _quality(spec, fmt)
+        data = encode(scene, fmt, quality=q)
+        key = f"scene-{aspect.replace(':', 'x')}-{style}-{variant}.{get_format(fmt).ext}"
+        meta = {"seed": seed, "style": style, "aspect": aspect, "variant": variant,
+                "backdrop_model": version, "cutout": cut_meta,
+                "quality": q}  # fmt: skip
+        outputs.append(Output(key, data, fmt, w, h, meta))
+        ctx.progress(0.45 + 0.55 * n / len(jobs))
+    return outputs
+
+
+def _models(spec: RenderSpec) -> list[tuple[str, str]]:
+    """Cutout always; the texture styles for scenes; the upscalers for small products."""
+    models = [("cutout", "default"), ("sr", "x2"), ("sr", "x4")]
+    if "scenes" in spec.outputs:
+        models += [("texture", style) for style in spec.scene_styles]
+    return models
+
+
+PIPELINE = Pipeline(
+    kind="renders",
+    version=VERSION,
+    device="gpu",
+    spec_type=RenderSpec,
+    run=run,
+    label="Product renders",
+    seeded=True,
+    decode_hint=decode_hint,
+    models=_models,
+)

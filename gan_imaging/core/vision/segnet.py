@@ -1,0 +1,199 @@
+"""A tiny U-Net for product/background segmentation, and its checkpoint files.
+
+Checkpoints follow the house convention (see :mod:`gan_imaging.core.gan.checkpoint`): a
+``.safetensors`` file of tensors plus a ``.json`` sidecar naming the architecture and its
+keyword arguments, a model version (hash of the weights), metrics and provenance. Loading
+builds the module from :data:`ARCHS` and reads tensors with safetensors: no pickle, no code
+from the files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from gan_imaging.core.errors import ModelError
+from gan_imaging.core.gan.checkpoint import model_version, round_to_half
+from gan_imaging.core.registry import Registry
+
+FORMAT = "gan_imaging.segmentation/1"
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
+#: The bundled cutout model (``scripts/train_cutout.py`` writes it).
+BUNDLED_CUTOUT = WEIGHTS_DIR / "cutout.safetensors"
+
+
+def _block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class TinyUNet(nn.Module):
+    """Encoder–decoder with skip connections; one logit per pixel.
+
+    Input: float32 (N, 3, H, W), RGB scaled to [-1, 1], H and W multiples of ``2**(levels-1)``.
+    Output: float32 (N, 1, H, W) logits (sigmoid → foreground probability 0–1).
+    """
+
+    def __init__(self, *, width: int = 12, levels: int = 4, max_width: int = 96) -> None:
+        super().__init__()
+        widths = [min(width * 2**i, max_width) for i in range(levels)]
+        self.widths = widths
+        self.down = nn.ModuleList()
+        c = 3
+        for w in widths:
+            self.down.append(_block(c, w))
+            c = w
+        self.up = nn.ModuleList()
+        for w in reversed(widths[:-1]):
+            self.up.append(_block(c + w, w))
+            c = w
+        self.head = nn.Conv2d(c, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips: list[torch.Tensor] = []
+        for i, block in enumerate(self.down):
+            if i:
+                x = nn.functional.max_pool2d(x, 2)
+            x = block(x)
+            skips.append(x)
+        for block, skip in zip(self.up, reversed(skips[:-1])):
+            x = nn.functional.interpolate(x, size=skip.shape[-2:], mode="bilinear",
+                                          align_corners=False)  # fmt: skip
+            x = block(torch.cat([x, skip], 1))
+        out: torch.Tensor = self.head(x)
+        return out
+
+
+ARCHS: Registry[type[nn.Module]] = Registry("segmentation architecture")
+ARCHS.add("tiny_unet", TinyUNet)
+
+
+@dataclass
+class SegModel:
+    """A loaded segmentation network. ``input_size``: side (px) of the square it was trained
+    on; ``net`` is in eval mode; ``metrics``/``info`` come from the sidecar."""
+
+    arch: str
+    arch_kwargs: dict[str, Any]
+    net: nn.Module
+    input_size: int
+    name: str = "cutout"
+    metrics: dict[str, float] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_version(self) -> str:
+        """``<arch>-<name>-<8 hex>``, a hash of the weights (stable across save/load)."""
+        return model_version(self.arch, self.name, self.net)
+
+
+def save_model(model: SegModel, prefix: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write ``<prefix>.safetensors`` (float16) and ``<prefix>.json``; returns both paths.
+    The in-memory weights are rounded to float16 first so the recorded version matches."""
+    round_to_half(model.net)
+    base = Path(prefix)
+    base = base.with_suffix("") if base.suffix in (".safetensors", ".json") else base
+    base.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {
+        k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()).contiguous()
+        for k, v in model.net.state_dict().items()
+    }
+    weights = base.with_name(base.name + ".safetensors")
+    sidecar = base.with_name(base.name + ".json")
+    meta = {
+        "format": FORMAT,
+        "model_version": model.model_version,
+        "arch": model.arch,
+        "arch_kwargs": model.arch_kwargs,
+        "name": model.name,
+        "input_size": model.input_size,
+        "metrics": model.metrics,
+        "info": model.info,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "torch_version": torch.__version__,
+        "dtype": "float16",
+        "weights_file": weights.name,
+    }
+    save_file(tensors, str(weights), metadata={"format": FORMAT})
+    weights.chmod(0o644)
+    sidecar.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return weights, sidecar
+
+
+def load_model(path: str | os.PathLike[str]) -> SegModel:
+    """Load a segmentation checkpoint (the .safetensors, the .json or their prefix) on the
+    CPU. Raises :class:`ModelError` with an actionable message on missing or damaged files."""
+    p = Path(path)
+    sidecar = p.with_suffix(".json") if p.suffix else Path(f"{p}.json")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(
+            f"The cutout model {sidecar} is missing; reinstall gan_imaging or run "
+            "scripts/train_cutout.py."
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"The cutout model {sidecar} is unreadable ({exc}).") from None
+    if meta.get("format") != FORMAT:
+        raise ModelError(f"{sidecar} is not a segmentation model (format {meta.get('format')!r}).")
+    weights = sidecar.with_name(meta["weights_file"])
+    try:
+        tensors = load_file(str(weights), device="cpu")
+        with torch.random.fork_rng(devices=[]):
+            net = ARCHS.get(meta["arch"])(**meta["arch_kwargs"])
+        ref = net.state_dict()
+        net.load_state_dict({k: v.to(ref[k].dtype) if k in ref else v
+                             for k, v in tensors.items()}, strict=True)  # fmt: skip
+    except FileNotFoundError:
+        raise ModelError(f"The cutout weights {weights} are missing; reinstall.") from None
+    except (SafetensorError, OSError, KeyError, TypeError, RuntimeError) as exc:
+        raise ModelError(
+            f"The cutout weights {weights} are damaged or do not match their architecture "
+            f"({exc}); run scripts/train_cutout.py."
+        ) from None
+    net.eval().requires_grad_(False)
+    model = SegModel(meta["arch"], dict(meta["arch_kwargs"]), net, int(meta["input_size"]),
+                     meta.get("name", "cutout"), meta.get("metrics", {}),
+                     meta.get("info", {}))  # fmt: skip
+    if meta.get("model_version") and model.model_version != meta["model_version"]:
+        raise ModelError(
+            f"The cutout weights {weights.name} do not match their recorded version; the file "
+            "was altered. Reinstall gan_imaging or run scripts/train_cutout.py."
+        )
+    return model
+
+
+_CACHE: dict[str, SegModel] = {}
+_LOCK = threading.Lock()
+
+
+def get_model(path: str | os.PathLike[str] = BUNDLED_CUTOUT) -> SegModel:
+    """:func:`load_model`, once per process and path."""
+    key = str(Path(path).resolve())
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = load_model(path)
+        return _CACHE[key]
+
+
+@torch.no_grad()
+def predict(model: SegModel, rgb: torch.Tensor) -> torch.Tensor:
+    """Foreground probability for float32 (N, 3, S, S) RGB in [-1, 1] at the model's input
+    size: float32 (N, 1, S, S) in [0, 1]."""
+    return torch.sigmoid(model.net(rgb))

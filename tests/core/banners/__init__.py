@@ -1,0 +1,1 @@
+"""Banner core tests: geometry, contrast, budgets, line breaking, prices (no screenshots)."""

@@ -1,0 +1,131 @@
+"""Cutout mattes on tiny synthetic photos: soft alpha, the right path, the model files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from gan_imaging.core.errors import ModelError, SpecError
+from gan_imaging.core.vision import segnet
+from gan_imaging.core.vision.cutout import apply_matte, cutout, guided_filter
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(one_torch_thread):
+    yield
+
+
+def disc(size=(120, 100), bg=(255, 255, 255), fg=(180, 30, 30), ring=False):
+    """An antialiased disc (drawn at 4x, reduced) and its ground-truth mask (alpha ≥ 0.5)."""
+    big = Image.new("L", (size[0] * 4, size[1] * 4), 0)
+    d = ImageDraw.Draw(big)
+    d.ellipse((100, 80, 360, 320), fill=255)
+    if ring:
+        d.ellipse((190, 170, 270, 230), fill=0)
+    alpha = big.resize(size, Image.Resampling.BOX)
+    im = Image.composite(Image.new("RGB", size, fg), Image.new("RGB", size, bg), alpha)
+    return im, np.asarray(alpha) >= 128
+
+
+def iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def tiny_model(size=32):
+    torch.manual_seed(0)
+    net = segnet.TinyUNet(width=4, levels=3, max_width=8).eval()
+    return segnet.SegModel("tiny_unet", {"width": 4, "levels": 3, "max_width": 8}, net, size)
+
+
+def test_plain_backdrop_gives_a_soft_matte_close_to_the_truth():
+    im, truth = disc()
+    m = cutout(im)
+    alpha = np.asarray(m.alpha)
+    assert m.method == "plain" and m.background == (255, 255, 255)
+    assert m.alpha.mode == "L" and m.alpha.size == im.size
+    assert alpha.min() == 0 and alpha.max() == 255
+    assert ((alpha > 0) & (alpha < 255)).sum() > 20  # soft edges, not a binary mask
+    assert iou(alpha >= 128, truth) > 0.95
+
+
+def test_white_parts_inside_the_product_stay_opaque():
+    im, _ = disc(fg=(40, 40, 40), ring=True)  # a dark ring around a white hole
+    alpha = np.asarray(cutout(im).alpha)
+    assert alpha[50, 57] == 255  # enclosed white: not connected to the backdrop
+
+
+def test_coloured_backdrop_is_removed_from_edge_colours():
+    im, _ = disc(bg=(20, 60, 220), fg=(230, 40, 40))
+    m = cutout(im)
+    assert m.method == "plain" and m.background == (20, 60, 220)
+    rgba = np.asarray(apply_matte(im, m)).astype(int)
+    edge = (rgba[..., 3] > 60) & (rgba[..., 3] < 200)
+    assert edge.any()
+    # Decontaminated edge pixels are the product's red, not a blue mixture.
+    assert np.abs(rgba[edge][:, :3] - [230, 40, 40]).max() <= 40
+
+
+def test_rgba_upload_uses_its_own_alpha():
+    im, truth = disc()
+    rgba = im.convert("RGBA")
+    rgba.putalpha(Image.fromarray((truth * 255).astype(np.uint8)))
+    m = cutout(rgba)
+    assert m.method == "alpha"
+    assert np.array_equal(np.asarray(m.alpha) >= 128, truth)
+
+
+def test_busy_background_goes_to_the_network():
+    rng = np.random.default_rng(0)
+    im = Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8))
+    model = tiny_model()
+    m = cutout(im, model=model)
+    alpha = np.asarray(m.alpha)
+    assert m.method == "network" and m.model_version == model.model_version
+    assert alpha.shape == (48, 64) and alpha.dtype == np.uint8
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(SpecError):
+        cutout(Image.new("RGB", (8, 8)), method="magic")
+
+
+def test_guided_filter_keeps_a_constant_and_follows_edges():
+    guide = np.zeros((20, 20), np.float32)
+    guide[:, 10:] = 1
+    flat = guided_filter(guide, np.full((20, 20), 0.3, np.float32), 3, 1e-3)
+    assert np.allclose(flat, 0.3, atol=1e-4)
+    blurry = np.clip((np.arange(20, dtype=np.float32) - 6) / 8, 0, 1)[None].repeat(20, 0)
+    sharp = guided_filter(guide, blurry, 3, 1e-4)
+    assert sharp[10, 8] < blurry[10, 8] and sharp[10, 11] > blurry[10, 11]
+
+
+def test_model_files_round_trip(tmp_path):
+    model = tiny_model()
+    weights, sidecar = segnet.save_model(model, tmp_path / "cut")
+    meta = json.loads(sidecar.read_text())
+    assert meta["format"] == segnet.FORMAT and meta["arch"] == "tiny_unet"
+    loaded = segnet.load_model(weights)
+    assert loaded.model_version == model.model_version == meta["model_version"]
+    x = torch.zeros(1, 3, 32, 32)
+    assert torch.equal(segnet.predict(loaded, x), segnet.predict(model, x))
+
+
+def test_altered_or_missing_model_files_raise_model_error(tmp_path):
+    with pytest.raises(ModelError):
+        segnet.load_model(tmp_path / "nothing.safetensors")
+    weights, _ = segnet.save_model(tiny_model(), tmp_path / "cut")
+    weights.write_bytes(weights.read_bytes()[:-64])
+    with pytest.raises(ModelError):
+        segnet.load_model(weights)
+
+
+def test_bundled_model_loads_and_is_small():
+    model = segnet.get_model()
+    assert segnet.BUNDLED_CUTOUT.stat().st_size < 500 * 1024
+    meta = json.loads(segnet.BUNDLED_CUTOUT.with_suffix(".json").read_text())
+    assert model.model_version == meta["model_version"]
+    assert model.input_size == meta["input_size"]
