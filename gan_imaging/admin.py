@@ -14,14 +14,16 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from gan_imaging import jobs
+from gan_imaging.admin_brand import BannerCopyInline, BrandKitAdmin
 from gan_imaging.admin_training import TRAIN_PERMISSION, GanModelAdmin, train_on_catalog
 from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError
 from gan_imaging.fields import GanImageField
+from gan_imaging.i18n import error_text
 from gan_imaging.models import ACTIVE_STATUSES, Job, JobStatus, Rendition
 
 PERMISSION = "gan_imaging.generate_renditions"
@@ -32,6 +34,10 @@ STATUS_LABELS = {
     "failed": _("failed"),
     "ready": _("ready"),
 }
+
+
+# Pipeline labels live in core (no Django); listed here so makemessages extracts them.
+KIND_LABELS = (gettext_noop("Thumbnails"), gettext_noop("Product renders"), gettext_noop("Banners"))
 
 
 def gan_fields(model: Any) -> list[str]:
@@ -69,7 +75,7 @@ def group_by_kind(renditions: list[Rendition]) -> list[dict[str, Any]]:
         if r.file:
             groups.setdefault(r.kind, []).append(r)
     return [
-        {"kind": kind, "label": PIPELINES.get(kind).label if kind in PIPELINES else kind,
+        {"kind": kind, "label": gettext(PIPELINES.get(kind).label) if kind in PIPELINES else kind,
          "renditions": rows}
         for kind, rows in sorted(groups.items())
     ]
@@ -131,6 +137,14 @@ class GanImagingAdminMixin:
         filters = list(super().get_list_filter(request))  # type: ignore[misc]
         return [*filters, GanStatusListFilter]
 
+    def get_inlines(self, request: Any, obj: Any) -> Any:
+        inlines = list(super().get_inlines(request, obj))  # type: ignore[misc]
+        # Only for shops that make banners (on upload, or configured for the admin actions).
+        banners = "banners" in gan_settings.ON_UPLOAD or "banners" in gan_settings.SPECS
+        if banners and BannerCopyInline not in inlines:
+            inlines.append(BannerCopyInline)
+        return inlines
+
     def get_actions(self, request: Any) -> Any:
         actions = super().get_actions(request)  # type: ignore[misc]
         if request.user.has_perm(PERMISSION):
@@ -139,7 +153,7 @@ class GanImagingAdminMixin:
                 actions[name] = (func, name, func.short_description)
         if request.user.has_perm(TRAIN_PERMISSION):
             actions["gan_train"] = (train_on_catalog, "gan_train",
-                                    train_on_catalog.short_description)
+                                    train_on_catalog.short_description)  # type: ignore[attr-defined]
         return actions
 
     @admin.display(description=_("Generated images"))
@@ -206,7 +220,7 @@ class GanImagingAdminMixin:
                             jobs.request(obj, name, force=force, new_seed=force, user=request.user)
                         )
                 except GanImagingError as exc:
-                    problems.append(f"{obj}: {exc}")
+                    problems.append(f"{obj}: {error_text(exc)}")
         self.message_user(  # type: ignore[attr-defined]
             request,
             ngettext("Queued %(n)d job.", "Queued %(n)d jobs.", queued) % {"n": queued},
@@ -228,7 +242,7 @@ class GanImagingAdminMixin:
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("kind", "target_label", "status", "progress_pct", "attempts", "error_message",
+    list_display = ("kind", "target_label", "status", "progress_pct", "attempts", "error",
                     "created_at", "duration_ms")
     list_filter = ("status", "kind")
     search_fields = ("object_id", "error_message", "source_hash")
@@ -251,6 +265,10 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description=_("progress"))
     def progress_pct(self, obj: Job) -> str:
         return f"{obj.progress * 100:.0f} %"
+
+    @admin.display(description=_("error"), ordering="error_message")
+    def error(self, obj: Job) -> str:
+        return obj.error_text
 
     @admin.action(description=_("Retry failed jobs"), permissions=["generate"])
     def retry_failed(self, request: Any, queryset: Any) -> None:
@@ -282,4 +300,5 @@ class RenditionAdmin(admin.ModelAdmin):
         return format_html('<img src="{}" alt="" style="max-height:48px">', src)
 
 
-__all__ = ["GanImagingAdminMixin", "GanModelAdmin", "JobAdmin", "RenditionAdmin", "JobStatus"]
+__all__ = ["BrandKitAdmin", "GanImagingAdminMixin", "GanModelAdmin", "JobAdmin", "JobStatus",
+           "RenditionAdmin"]

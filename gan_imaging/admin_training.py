@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from gan_imaging.core.errors import GanImagingError
+from gan_imaging.i18n import error_text
 from gan_imaging.jobs.training import cancel_training, request_training
 from gan_imaging.models import GanModel, GanModelStatus
 
@@ -57,7 +58,7 @@ def train_on_catalog(modeladmin: Any, request: Any, queryset: Any) -> None:
         model = request_training(list(queryset), field, arch="texture", name=name,
                                  user=request.user)
     except GanImagingError as exc:
-        modeladmin.message_user(request, str(exc), messages.ERROR)
+        modeladmin.message_user(request, error_text(exc), messages.ERROR)
         return
     modeladmin.message_user(
         request,

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.translation import gettext as _
 
 from gan_imaging.conf import DEFAULTS, gan_settings
 from gan_imaging.core.errors import SpecError
 from gan_imaging.core.pipelines import PIPELINES
+from gan_imaging.i18n import error_text
 
 KNOWN_DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -19,12 +21,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     errors: list[Any] = []
     raw = getattr(settings, "GAN_IMAGING", {})
     if not isinstance(raw, dict):
-        return [Error("GAN_IMAGING must be a dict.", id="gan_imaging.E001")]
+        return [Error(_("GAN_IMAGING must be a dict."), id="gan_imaging.E001")]
     for key in gan_settings.unknown_keys():
         errors.append(
             Error(
-                f"Unknown GAN_IMAGING setting {key!r}.",
-                hint=f"Known settings: {', '.join(sorted(DEFAULTS))}.",
+                _("Unknown GAN_IMAGING setting %(key)s.") % {"key": repr(key)},
+                hint=_("Known settings: %(names)s.") % {"names": ", ".join(sorted(DEFAULTS))},
                 id="gan_imaging.E001",
             )
         )
@@ -33,8 +35,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         if kind not in PIPELINES:
             errors.append(
                 Error(
-                    f"Unknown output kind {kind!r} in GAN_IMAGING.",
-                    hint=f"Available kinds: {', '.join(PIPELINES.names())}.",
+                    _("Unknown output kind %(kind)s in GAN_IMAGING.") % {"kind": repr(kind)},
+                    hint=_("Available kinds: %(kinds)s.") % {"kinds": ", ".join(PIPELINES.names())},
                     id="gan_imaging.E002",
                 )
             )
@@ -45,7 +47,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             except (SpecError, TypeError) as exc:
                 errors.append(
                     Error(
-                        f"GAN_IMAGING['SPECS'][{kind!r}] is invalid: {exc}",
+                        _("GAN_IMAGING['SPECS'][%(kind)s] is invalid: %(error)s")
+                        % {"kind": repr(kind), "error": error_text(exc)},
                         id="gan_imaging.E003",
                     )
                 )
@@ -53,9 +56,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     if gan_settings.STORAGE not in storages_setting:
         errors.append(
             Error(
-                f"GAN_IMAGING['STORAGE'] is {gan_settings.STORAGE!r}, "
-                "which is not an alias in STORAGES.",
-                hint=f"Use one of: {', '.join(storages_setting) or 'none defined'}.",
+                _("GAN_IMAGING['STORAGE'] is %(alias)s, which is not an alias in STORAGES.")
+                % {"alias": repr(gan_settings.STORAGE)},
+                hint=_("Use one of: %(aliases)s.")
+                % {"aliases": ", ".join(storages_setting) or _("none defined")},
                 id="gan_imaging.E004",
             )
         )
@@ -63,7 +67,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     if not isinstance(queues, dict) or not {"cpu", "gpu"} <= set(queues):
         errors.append(
             Error(
-                "GAN_IMAGING['QUEUES'] must name a 'cpu' and a 'gpu' queue.",
+                _("GAN_IMAGING['QUEUES'] must name a 'cpu' and a 'gpu' queue."),
                 id="gan_imaging.E005",
             )
         )
@@ -71,16 +75,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     if device.split(":")[0] not in KNOWN_DEVICES:
         errors.append(
             Error(
-                f"GAN_IMAGING['DEVICE'] is {device!r}.",
-                hint="Use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'.",
+                _("GAN_IMAGING['DEVICE'] is %(device)s.") % {"device": repr(device)},
+                hint=_("Use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'."),
                 id="gan_imaging.E006",
             )
         )
     if int(gan_settings.MAX_PIXELS) > 89_478_485:
         errors.append(
             Warning(
-                "GAN_IMAGING['MAX_PIXELS'] is above Pillow's decompression-bomb threshold.",
-                hint="Keep it at or below 89 megapixels; 50 is the default.",
+                _("GAN_IMAGING['MAX_PIXELS'] is above Pillow's decompression-bomb threshold."),
+                hint=_("Keep it at or below 89 megapixels; 50 is the default."),
                 id="gan_imaging.W001",
             )
         )
@@ -96,7 +100,7 @@ def check_celery(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     except ImportError as exc:
         return [
             Error(
-                f"GAN_IMAGING['CELERY_APP'] cannot be imported: {exc}",
+                _("GAN_IMAGING['CELERY_APP'] cannot be imported: %(error)s") % {"error": exc},
                 id="gan_imaging.E010",
             )
         ]
@@ -104,8 +108,8 @@ def check_celery(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     if getattr(app, "main", None) in (None, "default") and not app.conf.broker_url:
         return [
             Error(
-                "No Celery app is configured, so generation jobs cannot be sent to workers.",
-                hint=(
+                _("No Celery app is configured, so generation jobs cannot be sent to workers."),
+                hint=_(
                     "Create a Celery app in your project (proj/celery.py) and import it in "
                     "proj/__init__.py, or set GAN_IMAGING['CELERY_APP'] to its dotted path."
                 ),
@@ -113,3 +117,68 @@ def check_celery(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         ]
     return []
+
+
+@register(Tags.compatibility)
+def check_generation(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """UPSCALE and FONTS."""
+    errors: list[Any] = []
+    value = gan_settings.UPSCALE
+    if value not in ("never", "when_needed", 1, 2, 4) or isinstance(value, bool):
+        errors.append(Error(
+            _("GAN_IMAGING['UPSCALE'] is %(value)s.") % {"value": repr(value)},
+            hint=_("Use 'never', 'when_needed', 2 or 4."), id="gan_imaging.E011"))
+    from gan_imaging.inference import register_fonts
+
+    fonts = gan_settings.FONTS
+    if not isinstance(fonts, dict):
+        errors.append(Error(_("GAN_IMAGING['FONTS'] must be a dict of name to font file."),
+                            id="gan_imaging.E012"))
+        return errors
+    for key, problem in register_fonts().items():
+        errors.append(Error(
+            _("The banner font %(key)s cannot be used: %(problem)s")
+            % {"key": repr(key), "problem": problem},
+            hint=_("Point GAN_IMAGING['FONTS'] at a readable .ttf, .otf or .ttc file."),
+            id="gan_imaging.E012"))
+    return errors
+
+
+#: Text a locale's banners need glyphs for, beyond digits and punctuation.
+GLYPH_SAMPLES = {"cjk": "立即购买新品特价", "latin": "Shop now"}
+
+
+@register(Tags.database)
+def check_brand_fonts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Each brand kit's locale has glyphs in the font it will be drawn with (needs the
+    database: runs with ``manage.py check --database default`` and before ``migrate``)."""
+    from django.db import DatabaseError
+
+    from gan_imaging.core.errors import GanImagingError
+    from gan_imaging.core.vision.fonts import font_covers, resolve_font, script_of_locale
+    from gan_imaging.inference import register_fonts
+    from gan_imaging.models import BrandKit
+
+    if not kwargs.get("databases"):
+        return []
+    register_fonts()
+    warnings: list[Any] = []
+    try:
+        kits = list(BrandKit.objects.all())
+    except DatabaseError:  # not migrated yet
+        return []
+    for kit in kits:
+        script = script_of_locale(kit.locale)
+        key = (kit.font_cjk if script == "cjk" else kit.font_latin) or script
+        try:
+            covered = font_covers(resolve_font(key, kit.locale), GLYPH_SAMPLES[script])
+            problem = "" if covered else _("the font lacks glyphs for this language")
+        except GanImagingError as exc:
+            problem = str(exc)
+        if problem:
+            warnings.append(Warning(
+                _("Brand kit %(kit)s (%(locale)s): %(problem)s.")
+                % {"kit": repr(kit.name), "locale": kit.locale, "problem": problem},
+                hint=_("Install fonts-noto-cjk or set a font that covers the language."),
+                obj=kit, id="gan_imaging.W002"))
+    return warnings

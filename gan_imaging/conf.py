@@ -28,18 +28,24 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE": "default",
     # Storage folder for generated files (names below it are content-derived).
     "OUTPUT_PREFIX": "gan_imaging",
-    # Upload limits: accepted formats, megapixels, longest side (px), frames, bytes.
+    # Upload formats accepted, checked by content (first frame/page of GIF and TIFF); HEIC,
+    # SVG, PSD, EPS and PDF are refused with a reason.
     "ALLOWED_FORMATS": ["JPEG", "PNG", "WEBP", "GIF", "AVIF", "TIFF"],
+    # Largest accepted image in pixels, read from the header before decoding.
     "MAX_PIXELS": 50_000_000,
+    # Longest accepted side, px.
     "MAX_SIDE": 20_000,
+    # Most animation frames or pages accepted (only the first is used).
     "MAX_FRAMES": 1_000,
     # Animation budget: frames × canvas pixels (refuses tiny GIFs that expand to gigapixels).
     "MAX_TOTAL_PIXELS": 50_000_000,
+    # Largest accepted upload, bytes.
     "MAX_UPLOAD_BYTES": 30 * 1024 * 1024,
-    # Job execution: attempts before a job fails, lease (s) a claim holds without heartbeat,
-    # seconds a queued job may wait for its message before the sweeper republishes it.
+    # Runs of a job before it fails with a reason.
     "MAX_ATTEMPTS": 3,
+    # Seconds a claim holds without a heartbeat before the sweeper recovers the job.
     "LEASE_SECONDS": 120,
+    # Seconds a queued job may wait for its message before the sweeper republishes it.
     "REPUBLISH_AFTER": 300,
     # Seconds before the first retry of a transient failure; doubles per attempt (max 300).
     "RETRY_BACKOFF": 5.0,
@@ -60,7 +66,20 @@ DEFAULTS: dict[str, Any] = {
             "log_every": 25,
         },
         "dcgan64": {"steps": 5000, "batch_size": 64, "log_every": 50},
+        # Fine-tunes the bundled x2 upscaler (same architecture) on the catalog's photos; set
+        # arch_kwargs.scale to 4 (crop 128) for x4. The result replaces the bundled one.
+        "sr": {"steps": 1000, "batch_size": 16, "crop": 64, "lr_g": 2e-4, "betas": [0.9, 0.99],
+               "pixel_loss": "l2", "degradation": "light", "ema_decay": 0.999,
+               "diffaugment": "", "log_every": 50,
+               "arch_kwargs": {"scale": 2, "features": 32, "convs": 6, "d_width": 32}},
     },
+    # Super-resolution for widths (thumbnails) and sizes (renders) above the photo's own:
+    # "never", "when_needed" (up to 4x) or 2 / 4 (the largest factor allowed). A spec's own
+    # max_upscale in SPECS wins.
+    "UPSCALE": "when_needed",
+    # Extra fonts for banners, {"key": "/path/font.ttf"}; a brand kit names a key as its Latin
+    # or Chinese font ("key-bold" picks a bold file registered under that name).
+    "FONTS": {},
     # Admin: the most objects one "Generate"/"Regenerate" action may queue work for.
     "ADMIN_MAX_SELECTION": 500,
 }

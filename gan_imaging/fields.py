@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from gan_imaging.core.errors import InvalidImageError
 from gan_imaging.core.imaging.decode import content_hash, probe, read_limited, validate
 from gan_imaging.core.imaging.encode import FORMATS
+from gan_imaging.i18n import error_text
 from gan_imaging.limits import allowed_extensions, upload_limits
 from gan_imaging.outputs import save_placeholder, upload_placeholder
 
@@ -79,12 +80,17 @@ class GanImageFormField(forms.ImageField):
         try:
             data, fmt = check_upload(f)
         except InvalidImageError as exc:
-            raise ValidationError(exc.message, code=exc.code) from exc
+            raise ValidationError(error_text(exc), code=exc.code) from exc
         # Spares the model field a second decode of the same bytes.
-        f.gan_imaging_sha256 = content_hash(data)
-        f.gan_imaging_format = fmt
-        f.gan_imaging_placeholder = upload_placeholder(data, getattr(f, "name", None))
-        f.content_type = {"JPEG": "image/jpeg", "GIF": "image/gif"}.get(
+        # Attributes on the uploaded file object that the model field reads (duck-typed).
+        f.gan_imaging_sha256 = content_hash(data)  # type: ignore[attr-defined]
+        f.gan_imaging_format = fmt  # type: ignore[attr-defined]
+        f.gan_imaging_placeholder = upload_placeholder(  # type: ignore[attr-defined]
+            data, getattr(f, "name", None)
+        )
+        f.content_type = {  # type: ignore[attr-defined]
+            "JPEG": "image/jpeg", "GIF": "image/gif"
+        }.get(
             fmt, FORMATS.get(fmt.lower(), FORMATS["png"]).mime
         )
         return f
@@ -109,7 +115,7 @@ class GanImageFieldFile(ImageFieldFile):
                 info = probe(data, upload_limits(), filename=self.name)
                 self._dimensions_cache = (info.width, info.height)
             except (InvalidImageError, OSError, ValueError):
-                self._dimensions_cache = (None, None)
+                self._dimensions_cache = (None, None)  # type: ignore[assignment]
             finally:
                 if close:
                     self.close()
@@ -217,10 +223,12 @@ class GanImageField(models.ImageField):
     def formfield(self, **kwargs: Any) -> Any:
         field = super().formfield(**{"form_class": GanImageFormField, **kwargs})
         if not self.keep_filename and field is not None:
-            field.max_length = None  # the merchant's name is replaced by a short safe one
+            field.max_length = None  # type: ignore[attr-defined]  # replaced by a safe name
         return field
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
+    def contribute_to_class(  # type: ignore[override]
+        self, cls: type[models.Model], name: str, **kwargs: Any
+    ) -> None:
         super().contribute_to_class(cls, name, **kwargs)
         if not cls._meta.abstract:
             post_init.connect(_remember_names, sender=cls, weak=False)
@@ -254,7 +262,7 @@ class GanImageField(models.ImageField):
 
 
 def _remember_names(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    names = {}
+    names: dict[str, Any] = {}
     for f in sender._meta.concrete_fields:
         if isinstance(f, GanImageField):
             names[f.name] = instance.__dict__.get(f.attname)

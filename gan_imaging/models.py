@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gan_imaging.i18n import translate_error
 from gan_imaging.storage import output_storage
 
 
@@ -55,6 +56,9 @@ class Job(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(_("error"), blank=True)
+    # {"template": msgid, "params": {...}} when error_message was made from a template with
+    # parameters, so error_text can translate it for the reader (see jobs.common.stored_error).
+    error_params = models.JSONField(default=dict, blank=True)
     cancel_requested = models.BooleanField(default=False)
 
     requested_by = models.ForeignKey(
@@ -86,6 +90,11 @@ class Job(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def error_text(self) -> str:
+        """The failure or cancellation reason in the active language."""
+        return translate_error(self.error_message, self.error_params)
 
 
 class Rendition(models.Model):
@@ -221,3 +230,9 @@ class FocalPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field_name} of #{self.object_id} at ({self.x:.2f}, {self.y:.2f})"
+
+
+# Brand kits live in their own module to keep this one short.
+from gan_imaging.models_brand import BannerCopy, BrandKit  # noqa: E402
+
+__all__ = ["BannerCopy", "BrandKit", "FocalPoint", "GanModel", "Job", "Rendition"]

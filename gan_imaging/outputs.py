@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.core.errors import GanImagingError, StorageError
+from gan_imaging.core.errors import GanImagingError, StorageError, gettext_noop
 from gan_imaging.core.imaging.encode import get_format
 from gan_imaging.core.pipelines import Output
 from gan_imaging.models import Rendition
@@ -40,6 +40,9 @@ def output_name(job: Job, output: Output, model_version: str) -> str:
     )
 
 
+SAVE_FAILED = gettext_noop("Saving a generated image failed: %(error)s")
+
+
 def _write(name: str, data: bytes, mime: str) -> str:
     storage = output_storage()
     try:
@@ -47,12 +50,12 @@ def _write(name: str, data: bytes, mime: str) -> str:
             # Left by a run that died before recording its row: it may be incomplete.
             storage.delete(name)
         content = ContentFile(data)
-        content.content_type = mime  # read by S3 storages for the Content-Type header
+        content.content_type = mime  # type: ignore[attr-defined]  # read by S3 storages
         saved = storage.save(name, content)
     except OSError as exc:
-        raise StorageError(f"Saving a generated image failed: {exc}") from exc
+        raise StorageError(SAVE_FAILED, params={"error": str(exc)}) from exc
     except Exception as exc:  # noqa: BLE001 - S3/boto errors are not OSErrors
-        raise StorageError(f"Saving a generated image failed: {exc}") from exc
+        raise StorageError(SAVE_FAILED, params={"error": str(exc)}) from exc
     return saved
 
 
@@ -119,8 +122,9 @@ def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendit
         }
         row = Rendition.objects.filter(**unique).first()
         if row is not None:
-            if not storage.exists(row.file.name):
-                row.file.name = _write(row.file.name, out.data, get_format(out.format).mime)
+            name: str = row.file.name  # type: ignore[assignment]  # rows with outputs have one
+            if not storage.exists(name):
+                row.file.name = _write(name, out.data, get_format(out.format).mime)
                 row.save(update_fields=["file"])
             renditions.append(row)
             continue

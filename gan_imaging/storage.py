@@ -30,4 +30,4 @@ def output_storage() -> Storage:
 @receiver(setting_changed)
 def _reset(*, setting: str, **kwargs: Any) -> None:
     if setting in ("GAN_IMAGING", "STORAGES"):
-        _output_storage._wrapped = empty
+        _output_storage._wrapped = empty  # type: ignore[assignment]

@@ -6,6 +6,8 @@ claim and attempts cap make that safe. Results live in the database, never in Ce
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from gan_imaging import jobs
@@ -22,7 +24,7 @@ from gan_imaging import jobs
     soft_time_limit=14 * 60,
     time_limit=15 * 60,
 )
-def run_job(self, job_id: str) -> str:
+def run_job(self: Any, job_id: str) -> str:
     outcome = jobs.execute(job_id)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)

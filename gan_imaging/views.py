@@ -9,6 +9,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gan_imaging.models import ACTIVE_STATUSES, Job
@@ -36,7 +37,7 @@ def job_status(request: HttpRequest) -> JsonResponse:
             "status_label": j.get_status_display(),
             "progress": round(j.progress, 3),
             "attempts": j.attempts,
-            "error": j.error_message,
+            "error": j.error_text,
         }
         for j in Job.objects.filter(pk__in=ids)
     ]
@@ -54,7 +55,7 @@ def previews(request: HttpRequest, content_type_id: int, object_id: str) -> Http
         ct = ContentType.objects.get_for_id(content_type_id)
     except ContentType.DoesNotExist as exc:
         raise Http404 from exc
-    model = ct.model_class()
+    model: Any = ct.model_class()
     model_admin: Any = admin.site._registry.get(model)
     if model_admin is None or not hasattr(model_admin, "gan_previews"):
         raise Http404
@@ -83,14 +84,14 @@ def focal_point(
     try:
         x, y = float(request.POST["x"]), float(request.POST["y"])
     except (KeyError, ValueError):
-        return JsonResponse({"error": "x and y are required numbers"}, status=400)
+        return JsonResponse({"error": _("x and y are required numbers")}, status=400)
     if not (0 <= x <= 1 and 0 <= y <= 1):
-        return JsonResponse({"error": "x and y must be between 0 and 1"}, status=400)
+        return JsonResponse({"error": _("x and y must be between 0 and 1")}, status=400)
     try:
         ct = ContentType.objects.get_for_id(content_type_id)
     except ContentType.DoesNotExist as exc:
         raise Http404 from exc
-    model = ct.model_class()
+    model: Any = ct.model_class()
     fields = model._meta.fields if model else []
     field = next((f for f in fields if f.name == field_name and isinstance(f, GanImageField)),
                  None)

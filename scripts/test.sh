@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: ruff, pytest on SQLite, then the app tests again on PostgreSQL.
+# The whole test suite: ruff, mypy, pytest on SQLite, then the app tests again on PostgreSQL.
 # PostgreSQL: uses GAN_TEST_POSTGRES (default postgres://postgres@127.0.0.1:5432/test); starts a
 # local cluster when one is installed but stopped; without one the PostgreSQL pass is skipped
 # with a message, which fails the run under CI=true.
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
 
 "$BIN/ruff" check .
+"$BIN/mypy" gan_imaging shop  # shop includes the catalog app; settings in [tool.mypy]
 "$BIN/python" -m pytest "$@"
 
 PG_URL=${GAN_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}

@@ -100,6 +100,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The demo templates' catalogue (the apps' catalogues are found in their locale/ folders).
+LOCALE_PATHS = [BASE_DIR / "shop" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -192,7 +194,9 @@ CELERY_BEAT_SCHEDULE = {
 GAN_IMAGING = {
     "CELERY_APP": "shop.celery.app",
     "STORAGE": GAN_STORAGE_ALIAS,
-    "ON_UPLOAD": ["thumbnails"],
+    # Every kind on upload: thumbnails on the CPU queue, renders and banners on the GPU queue
+    # (the demo's one worker consumes both).
+    "ON_UPLOAD": ["thumbnails", "renders", "banners"],
     # Fit renditions plus square crops (centred on the product, or on the merchant's focal
     # point) for the catalogue grid.
     "SPECS": {"thumbnails": {"widths": [320, 640, 1280], "formats": ["webp", "jpeg"],

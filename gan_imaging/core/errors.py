@@ -6,16 +6,48 @@ the job layer whether trying again later can help (a flaky storage) or not (a co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation without translating it (``makemessages`` extracts it).
+
+    Core raises errors in English; the app translates the stored template when it shows it,
+    in the language of whoever reads it. Same contract as ``django.utils.translation``'s
+    function of that name, without importing Django.
+    """
+    return message
+
+
+def render_message(template: str, params: Mapping[str, Any] | None = None) -> str:
+    """``template % params`` (``%(name)s`` placeholders); the template as is without params."""
+    return template % dict(params) if params else template
+
 
 class GanImagingError(Exception):
-    """Base class of every error gan_imaging raises on purpose."""
+    """Base class of every error gan_imaging raises on purpose.
+
+    ``message`` is a template marked with :func:`gettext_noop` and ``params`` fills its
+    ``%(name)s`` placeholders; ``self.message`` is the English text, ``self.template`` and
+    ``self.params`` let the app translate it at display time.
+    """
 
     code = "error"
     retryable = False
 
-    def __init__(self, message: str, *, code: str | None = None, retryable: bool | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        code: str | None = None,
+        retryable: bool | None = None,
+    ):
+        self.template = message
+        self.params: dict[str, Any] = dict(params or {})
+        self.message = render_message(message, self.params)
+        super().__init__(self.message)
         if code is not None:
             self.code = code
         if retryable is not None:

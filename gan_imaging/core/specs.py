@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Self
 
-from gan_imaging.core.errors import SpecError
+from gan_imaging.core.errors import SpecError, gettext_noop
 from gan_imaging.core.imaging.encode import FORMATS
 
 
@@ -15,11 +15,15 @@ def parse_colour(value: str) -> tuple[int, int, int]:
     """``"#rrggbb"`` → (r, g, b), each 0–255."""
     v = value.strip().lstrip("#")
     if len(v) != 6:
-        raise SpecError(f"Colour {value!r} must look like #rrggbb.")
+        raise SpecError(
+            gettext_noop("Colour %(value)s must look like #rrggbb."), params={"value": repr(value)}
+        )
     try:
         return (int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16))
     except ValueError:
-        raise SpecError(f"Colour {value!r} must look like #rrggbb.") from None
+        raise SpecError(
+            gettext_noop("Colour %(value)s must look like #rrggbb."), params={"value": repr(value)}
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,10 @@ class Spec:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise SpecError(f"Unknown {cls.kind} option(s): {', '.join(unknown)}.")
+            raise SpecError(
+                gettext_noop("Unknown %(kind)s option(s): %(names)s."),
+                params={"kind": cls.kind, "names": ", ".join(unknown)},
+            )
         for f in fields(cls):
             if f.name in data and isinstance(data[f.name], list):
                 data[f.name] = tuple(data[f.name])
@@ -63,6 +70,10 @@ class ThumbnailSpec(Spec):
     (0.80–0.995); ``"fixed"`` uses the per-format qualities (encoder qualities 1–100).
     ``background`` (``#rrggbb``) fills transparent areas in formats without alpha (JPEG) and is
     what SSIM is measured against.
+
+    ``max_upscale`` (1, 2 or 4): widths above what the source covers are made with the
+    super-resolution model, up to this factor (1: never, such widths are skipped). Plain
+    resampling never upscales.
     """
 
     kind: ClassVar[str] = "thumbnails"
@@ -83,45 +94,73 @@ class ThumbnailSpec(Spec):
     avif_quality: int = 55
     png_quality: int = 100
     background: str = "#ffffff"
+    max_upscale: int = 1
 
     def __post_init__(self) -> None:
+        if self.max_upscale not in (1, 2, 4) or isinstance(self.max_upscale, bool):
+            raise SpecError(
+                f"max_upscale must be 1 (never upscale), 2 or 4, not {self.max_upscale!r}."
+            )
         if not self.widths:
-            raise SpecError("A thumbnail set needs at least one width.")
+            raise SpecError(gettext_noop("A thumbnail set needs at least one width."))
         for w in self.widths:
             if isinstance(w, bool) or not isinstance(w, int) or not 16 <= w <= 8192:
-                raise SpecError(f"Thumbnail width {w!r} must be a whole number of px, 16–8192.")
+                raise SpecError(
+                    gettext_noop(
+                        "Thumbnail width %(width)s must be a whole number of px, 16–8192."
+                    ),
+                    params={"width": repr(w)},
+                )
         if not self.formats:
-            raise SpecError("A thumbnail set needs at least one format.")
+            raise SpecError(gettext_noop("A thumbnail set needs at least one format."))
         for f in self.formats:
             if f not in FORMATS:
-                raise SpecError(f"Unknown format {f!r}; choose from {', '.join(FORMATS)}.")
+                raise SpecError(
+                    gettext_noop("Unknown format %(format)s; choose from %(choices)s."),
+                    params={"format": repr(f), "choices": ", ".join(FORMATS)},
+                )
         for f in FORMATS:
             q = getattr(self, f"{f}_quality")
             if isinstance(q, bool) or not isinstance(q, int) or not 1 <= q <= 100:
-                raise SpecError(f"{f} quality must be 1–100, not {q!r}.")
+                raise SpecError(
+                    gettext_noop("%(format)s quality must be 1–100, not %(quality)s."),
+                    params={"format": f, "quality": repr(q)},
+                )
         if self.quality not in ("auto", "fixed"):
             raise SpecError(
-                f"Thumbnail quality must be \"auto\" (chosen per photo) or \"fixed\" "
-                f"(the per-format qualities), not {self.quality!r}."
+                gettext_noop(
+                    "Thumbnail quality must be \"auto\" (chosen per photo) or \"fixed\" "
+                    "(the per-format qualities), not %(quality)s."
+                ),
+                params={"quality": repr(self.quality)},
             )
         floor = self.ssim_floor
         if isinstance(floor, bool) or not isinstance(floor, int | float) or not (
             0.80 <= floor <= 0.995
         ):
             raise SpecError(
-                f"The quality floor (ssim_floor) must be a number from 0.80 to 0.995, "
-                f"not {floor!r}; 0.95 suits most shops."
+                gettext_noop(
+                    "The quality floor (ssim_floor) must be a number from 0.80 to 0.995, "
+                    "not %(floor)s; 0.95 suits most shops."
+                ),
+                params={"floor": repr(floor)},
             )
         if not isinstance(self.fit, bool):
-            raise SpecError(f"fit must be true or false, not {self.fit!r}.")
+            raise SpecError(
+                gettext_noop("fit must be true or false, not %(fit)s."),
+                params={"fit": repr(self.fit)},
+            )
         if isinstance(self.fill, str):
             raise SpecError(
-                f'fill must be a list of aspect ratios like ["1:1"], not {self.fill!r}.'
+                gettext_noop('fill must be a list of aspect ratios like ["1:1"], not %(fill)s.'),
+                params={"fill": repr(self.fill)},
             )
         for a in self.fill:
             parse_aspect(a)
         if not self.fit and not self.fill:
-            raise SpecError("A thumbnail set needs fit=True or at least one fill aspect ratio.")
+            raise SpecError(
+                gettext_noop("A thumbnail set needs fit=True or at least one fill aspect ratio.")
+            )
         focal = self.focal_point
         if focal is not None:
             if (
@@ -131,8 +170,10 @@ class ThumbnailSpec(Spec):
                 or not all(0.0 <= v <= 1.0 for v in focal)
             ):
                 raise SpecError(
-                    f"The focal point must be two fractions (x, y) from 0 to 1, "
-                    f"not {focal!r}."
+                    gettext_noop(
+                        "The focal point must be two fractions (x, y) from 0 to 1, not %(point)s."
+                    ),
+                    params={"point": repr(focal)},
                 )
             object.__setattr__(self, "focal_point", (float(focal[0]), float(focal[1])))
         parse_colour(self.background)
@@ -155,7 +196,10 @@ def parse_aspect(value: str) -> tuple[int, int]:
         w = h = 0
     if len(parts) != 2 or not (1 <= w <= 100 and 1 <= h <= 100) or not 0.1 <= w / h <= 10:
         raise SpecError(
-            f"Crop aspect ratio {value!r} must look like \"1:1\" or \"4:5\" "
-            "(whole numbers, between 1:10 and 10:1)."
+            gettext_noop(
+                "Crop aspect ratio %(value)s must look like \"1:1\" or \"4:5\" "
+                "(whole numbers, between 1:10 and 10:1)."
+            ),
+            params={"value": repr(value)},
         )
     return (w, h)

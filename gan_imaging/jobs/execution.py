@@ -15,14 +15,22 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from gan_imaging import outputs, signals
 from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError, SpecError
 from gan_imaging.core.imaging.decode import content_hash, decode, probe
 from gan_imaging.core.pipelines import Context
+from gan_imaging.inference import context_models, effective_version, job_assets
 from gan_imaging.jobs.cleanup import discard_outputs, drop_superseded_outputs
-from gan_imaging.jobs.common import TRAIN_KIND, JobCancelled, pipeline_for, worker_id
+from gan_imaging.jobs.common import (
+    TRAIN_KIND,
+    JobCancelled,
+    pipeline_for,
+    stored_error,
+    worker_id,
+)
 from gan_imaging.jobs.requests import read_source
 from gan_imaging.limits import upload_limits
 from gan_imaging.models import Job, JobStatus
@@ -54,7 +62,7 @@ def _dead_local_owners(job_id: Any) -> list[str]:
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return [owner]
+        return [owner]  # type: ignore[list-item]  # not None: it had a pid
     except PermissionError:
         return []
     return []
@@ -102,7 +110,7 @@ def worker_lost(now: Any) -> dict[str, Any]:
     return {
         "status": JobStatus.FAILED,
         "error_code": "worker_lost",
-        "error_message": (
+        "error_message": gettext_noop(
             "Generation stopped unexpectedly several times (the worker was restarted or ran "
             "out of memory). Use “Retry failed” to try again; if it keeps failing, try a "
             "smaller photo."
@@ -202,26 +210,32 @@ def execute(
             renditions = _run(job, _Heartbeat(job, owner, on_progress))
     except JobCancelled as exc:
         code = "superseded" if isinstance(exc, _Superseded) else "cancelled"
-        _finish(job, owner, JobStatus.CANCELLED, error_code=code, error_message=str(exc))
+        _finish(job, owner, JobStatus.CANCELLED, error_code=code,
+                **stored_error(exc.template, exc.params))
         return Outcome(JobStatus.CANCELLED)
     except GanImagingError as exc:
-        return _fail_or_retry(job, owner, exc.code, exc.message, exc.retryable)
+        return _fail_or_retry(job, owner, exc.code, exc.template, exc.retryable, exc.params)
     except Exception as exc:  # noqa: BLE001 - a bug must not kill the worker or lose the job
         log.exception("job %s crashed", job.pk)
         return _fail_or_retry(
             job,
             owner,
             "internal",
-            f"An unexpected error stopped generation ({type(exc).__name__}). "
-            "The details are in the worker log.",
+            gettext_noop("An unexpected error stopped generation (%(error)s). "
+                         "The details are in the worker log."),
             True,
+            {"error": type(exc).__name__},
         )
     if _finish(job, owner, JobStatus.SUCCEEDED, progress=1.0, error_code="", error_message=""):
         signals.rendition_ready.send(sender=Job, job=job, renditions=renditions)
     return Outcome(JobStatus.SUCCEEDED, renditions=renditions)
 
 
-def _fail_or_retry(job: Job, owner: str, code: str, message: str, retryable: bool) -> Outcome:
+def _fail_or_retry(
+    job: Job, owner: str, code: str, message: str, retryable: bool,
+    params: dict[str, Any] | None = None,
+) -> Outcome:
+    """``message`` is a ``gettext_noop`` template filled with ``params`` (see stored_error)."""
     job.refresh_from_db(fields=["attempts", "max_attempts"])
     if retryable and job.attempts < job.max_attempts:
         delay = min(300.0, float(gan_settings.RETRY_BACKOFF) * 2 ** (job.attempts - 1))
@@ -230,16 +244,19 @@ def _fail_or_retry(job: Job, owner: str, code: str, message: str, retryable: boo
             lease_owner="",
             lease_expires_at=None,
             error_code=code,
-            error_message=message,
+            **stored_error(message, params),
             published_at=timezone.now() + timedelta(seconds=delay),
         )
         return Outcome(JobStatus.QUEUED, retry_in=delay)
-    _finish(job, owner, JobStatus.FAILED, error_code=code, error_message=message)
+    _finish(job, owner, JobStatus.FAILED, error_code=code, **stored_error(message, params))
     return Outcome(JobStatus.FAILED)
 
 
 class _Superseded(JobCancelled):
     pass
+
+
+REPLACED = gettext_noop("The photo was replaced; a newer job generates its images.")
 
 
 def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
@@ -248,16 +265,16 @@ def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
 
         run_training(job, heartbeat)
         return []
-    model = job.content_type.model_class()
+    model: Any = job.content_type.model_class()
     instance = model._default_manager.filter(pk=job.object_id).first() if model else None
     if instance is None:
-        raise _Superseded("The item was deleted before its images were generated.")
+        raise _Superseded(gettext_noop("The item was deleted before its images were generated."))
     fieldfile = getattr(instance, job.field_name, None)
     if not fieldfile or fieldfile.name != job.source_name:
-        raise _Superseded("The photo was replaced; a newer job generates its images.")
+        raise _Superseded(REPLACED)
     data = read_source(fieldfile)
     if content_hash(data) != job.source_hash:
-        raise _Superseded("The photo was replaced; a newer job generates its images.")
+        raise _Superseded(REPLACED)
     pipeline = pipeline_for(job.kind)
     try:
         spec = pipeline.spec_type.from_dict(job.spec)
@@ -269,20 +286,26 @@ def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
         info = probe(data, limits, filename=job.source_name)
         # The header gives the stored size; EXIF may rotate it for display, so only reduce
         # as far as both readings allow.
-        hints = [pipeline.decode_hint(spec, info.width, info.height),
-                 pipeline.decode_hint(spec, info.height, info.width)]
+        hints: list[Any] = [pipeline.decode_hint(spec, info.width, info.height),
+                            pipeline.decode_hint(spec, info.height, info.width)]
         if all(hints):
             hint = (max(h[0] for h in hints), max(h[1] for h in hints))
     image, _info = decode(data, limits, filename=job.source_name, draft_to=hint)
-    results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat))
-    renditions = outputs.save_all(job, results, pipeline.version)
+    # Models activated since the request count: record what this run really used.
+    version = effective_version(pipeline, spec)
+    if version != job.model_version:
+        Job.objects.filter(pk=job.pk).update(model_version=version)
+        job.model_version = version
+    models = context_models(job_assets(job))
+    results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat, models=models))
+    renditions = outputs.save_all(job, results, version)
     # The photo may have been replaced while the pipeline ran: do not leave its outputs behind.
     current = model._default_manager.filter(pk=job.object_id).values_list(
         job.field_name, flat=True
     ).first()
     if current != job.source_name:
         discard_outputs(job)
-        raise _Superseded("The photo was replaced; a newer job generates its images.")
+        raise _Superseded(REPLACED)
     newer = Job.objects.filter(
         content_type_id=job.content_type_id, object_id=job.object_id, field_name=job.field_name,
         kind=job.kind, source_hash=job.source_hash, created_at__gt=job.created_at,

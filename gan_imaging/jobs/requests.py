@@ -14,8 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.core.errors import QuotaExceededError, StorageError
+from gan_imaging.core.errors import QuotaExceededError, StorageError, gettext_noop
 from gan_imaging.core.imaging.decode import content_hash, read_limited
+from gan_imaging.inference import effective_version
 from gan_imaging.jobs.common import (
     TASK_NAME,
     celery_app,
@@ -40,7 +41,10 @@ def read_source(fieldfile: Any) -> bytes:
         finally:
             fieldfile.close()
     except (OSError, ValueError) as exc:
-        raise StorageError(f"The photo could not be read from storage: {exc}") from exc
+        raise StorageError(
+            gettext_noop("The photo could not be read from storage: %(error)s"),
+            params={"error": str(exc)},
+        ) from exc
 
 
 def check_gpu_quota(user: Any) -> None:
@@ -57,8 +61,11 @@ def check_gpu_quota(user: Any) -> None:
     used = Job.objects.filter(requested_by=user, kind__in=gpu_kinds, created_at__gte=since).count()
     if used >= int(quota["jobs"]):
         raise QuotaExceededError(
-            f"You have used your GPU quota ({quota['jobs']} jobs per {quota['hours']} hours). "
-            "Try again later or ask an administrator to raise GAN_IMAGING['GPU_QUOTA']."
+            gettext_noop(
+                "You have used your GPU quota (%(jobs)s jobs per %(hours)s hours). Try again "
+                "later or ask an administrator to raise GAN_IMAGING['GPU_QUOTA']."
+            ),
+            params={"jobs": quota["jobs"], "hours": quota["hours"]},
         )
 
 
@@ -90,10 +97,11 @@ def request(
     for kind in kinds:
         pipeline = pipeline_for(kind)
         spec = spec_for(kind, spec_overrides(instance, field_name, kind))
+        version = effective_version(pipeline, pipeline.spec_type.from_dict(spec))
         existing = Job.objects.filter(where, kind=kind, source_hash=source_hash, spec=spec)
         if not force and (
             existing.filter(status__in=ACTIVE_STATUSES).exists()
-            or existing.filter(status=JobStatus.SUCCEEDED, model_version=pipeline.version).exists()
+            or existing.filter(status=JobStatus.SUCCEEDED, model_version=version).exists()
         ):
             continue
         if pipeline.device == "gpu":
@@ -109,7 +117,7 @@ def request(
                 source_name=fieldfile.name,
                 source_hash=source_hash,
                 seed=seed,
-                model_version=pipeline.version,
+                model_version=version,
                 max_attempts=gan_settings.MAX_ATTEMPTS,
                 requested_by=user if getattr(user, "pk", None) else None,
             )

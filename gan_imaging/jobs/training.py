@@ -31,6 +31,7 @@ from gan_imaging.core.errors import (
     InvalidImageError,
     OutOfMemoryError,
     StorageError,
+    gettext_noop,
 )
 from gan_imaging.core.imaging.decode import decode
 from gan_imaging.jobs.common import TRAIN_KIND, JobCancelled
@@ -41,7 +42,11 @@ from gan_imaging.storage import output_storage
 
 log = logging.getLogger("gan_imaging.training")
 
-ARCHS = ("texture", "dcgan64")
+ARCHS = ("texture", "dcgan64", "sr")
+
+
+def _sr_scale(config: dict[str, Any]) -> int:
+    return int((config.get("arch_kwargs") or {}).get("scale", 2))
 
 
 def training_config(arch: str, name: str, overrides: dict[str, Any] | None = None) -> dict:
@@ -49,12 +54,17 @@ def training_config(arch: str, name: str, overrides: dict[str, Any] | None = Non
     from gan_imaging.core.gan.config import TrainConfig
 
     if arch not in ARCHS:
-        raise ConfigurationError(f"Cannot train {arch!r}; choose one of {', '.join(ARCHS)}.")
+        raise ConfigurationError(
+            gettext_noop("Cannot train %(arch)s; choose one of %(choices)s."),
+            params={"arch": repr(arch), "choices": ", ".join(ARCHS)},
+        )
     options = {**gan_settings.TRAINING.get(arch, {}), **(overrides or {})}
     try:
         cfg = TrainConfig(arch=arch, name=name, device=str(gan_settings.DEVICE), **options)
     except TypeError as exc:
-        raise ConfigurationError(f"Invalid training option: {exc}") from exc
+        raise ConfigurationError(
+            gettext_noop("Invalid training option: %(error)s"), params={"error": str(exc)}
+        ) from exc
     return json.loads(json.dumps(dataclasses.asdict(cfg)))
 
 
@@ -74,6 +84,9 @@ def request_training(
     (``manage.py gan_train``); the sweeper would still publish it if that caller died.
     """
     config = training_config(arch, name, overrides)
+    if arch == "sr":
+        # Upscalers are looked up by scale: the model fine-tuned here replaces "x2" or "x4".
+        name = config["name"] = f"x{_sr_scale(config)}"
     data = []
     for obj in objects:
         file = getattr(obj, field_name)
@@ -81,7 +94,9 @@ def request_training(
             ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
             data.append({"ct": ct.pk, "id": str(obj.pk), "field": field_name, "name": file.name})
     if not data:
-        raise ConfigurationError("None of the selected items has a photo to train on.")
+        raise ConfigurationError(
+            gettext_noop("None of the selected items has a photo to train on.")
+        )
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     with transaction.atomic():
         check_gpu_quota(user)
@@ -149,18 +164,43 @@ class _Monitor:
         return self.stop
 
 
-def _samples_png(ckpt: Any) -> bytes:
+def _samples_png(ckpt: Any, data: Any = None) -> bytes:
     import torch
 
     from gan_imaging.core.gan import sample_images, sample_texture
     from gan_imaging.core.gan.data import sample_grid
 
+    if ckpt.arch == "sr":
+        return _sr_samples_png(ckpt, data)
     if ckpt.arch == "texture":
         tiles = torch.stack([sample_texture(ckpt, 256, 128, seed=s, device="cpu")
                              for s in range(4)])
         grid = sample_grid(tiles, columns=2)
     else:
         grid = sample_grid(sample_images(ckpt, 32, seed=0, device="cpu"), columns=8)
+    buf = io.BytesIO()
+    grid.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _sr_samples_png(ckpt: Any, patches: Any) -> bytes:
+    """Up to four training patches, each as (bicubic | this model) from a 1/scale copy."""
+    from PIL import Image
+
+    from gan_imaging.core.gan import upscale
+
+    scale = int(ckpt.arch_kwargs.get("scale", 2))
+    rows = []
+    for patch in patches[:4]:
+        hr = Image.fromarray(patch.permute(1, 2, 0).numpy())
+        lr = hr.resize((hr.width // scale, hr.height // scale), Image.Resampling.BICUBIC)
+        pair = Image.new("RGB", (hr.width * 2, hr.height), "white")
+        pair.paste(lr.resize(hr.size, Image.Resampling.BICUBIC), (0, 0))
+        pair.paste(upscale(lr, ckpt, scale=scale), (hr.width, 0))
+        rows.append(pair)
+    grid = Image.new("RGB", (rows[0].width, sum(r.height for r in rows)), "white")
+    for i, row in enumerate(rows):
+        grid.paste(row, (0, i * row.height))
     buf = io.BytesIO()
     grid.save(buf, "PNG")
     return buf.getvalue()
@@ -173,7 +213,9 @@ def _store(name: str, data: bytes) -> str:
             storage.delete(name)
         return storage.save(name, ContentFile(data))
     except OSError as exc:
-        raise StorageError(f"Saving the trained model failed: {exc}") from exc
+        raise StorageError(
+            gettext_noop("Saving the trained model failed: %(error)s"), params={"error": str(exc)}
+        ) from exc
 
 
 def run_training(job: Job, heartbeat: Callable[[float], None]) -> GanModel:
@@ -189,19 +231,28 @@ def run_training(job: Job, heartbeat: Callable[[float], None]) -> GanModel:
     try:
         config = TrainConfig(**{**job.spec["config"], "device": str(gan_settings.DEVICE)})
         images, skipped = _photos(job.spec)
+        data: Any
+        init = None
         if config.arch == "texture":
             data = texture_exemplars(images, side=max(config.crop * 2, 128), min_side=config.crop)
+        elif config.arch == "sr":
+            from gan_imaging.core.gan import bundled_sr_path, sr_patches
+
+            # Fine-tune the bundled upscaler of the same scale on the shop's own photos.
+            data = sr_patches(images, crop=config.crop, count=max(64, 8 * len(images)))
+            init = bundled_sr_path(_sr_scale(job.spec["config"]))
         else:
             data = image_batch(images, size=64)
         monitor = _Monitor(job, model, heartbeat)
         try:
-            ckpt = train(config, data, progress=monitor.progress, should_stop=monitor.should_stop)
+            ckpt = train(config, data, progress=monitor.progress, should_stop=monitor.should_stop,
+                         init=init)
         except Exception as exc:
             if is_oom(exc):
-                raise OutOfMemoryError(
+                raise OutOfMemoryError(gettext_noop(
                     "The GPU ran out of memory while training. Lower the batch size in "
                     "GAN_IMAGING['TRAINING'] or train on a larger GPU."
-                ) from exc
+                )) from exc
             raise
         folder = f"{gan_settings.OUTPUT_PREFIX}/models/{model.name}"
         with tempfile.TemporaryDirectory() as tmp:
@@ -211,7 +262,7 @@ def run_training(job: Job, heartbeat: Callable[[float], None]) -> GanModel:
             names = [
                 _store(f"{folder}/{weights.name}", weights.read_bytes()),
                 _store(f"{folder}/{sidecar.name}", sidecar.read_bytes()),
-                _store(f"{folder}/{ckpt.model_version}-samples.png", _samples_png(ckpt)),
+                _store(f"{folder}/{ckpt.model_version}-samples.png", _samples_png(ckpt, data)),
             ]
     except GanImagingError as exc:
         final = not exc.retryable or job.attempts >= job.max_attempts
@@ -236,8 +287,11 @@ def run_training(job: Job, heartbeat: Callable[[float], None]) -> GanModel:
         )
         Job.objects.filter(pk=job.pk).update(model_version=ckpt.model_version)
     if cancelled:
-        raise JobCancelled(f"Training was cancelled at step {ckpt.step} of {config.steps}; "
-                           "what was trained so far is kept.")
+        raise JobCancelled(
+            gettext_noop("Training was cancelled at step %(step)s of %(steps)s; "
+                         "what was trained so far is kept."),
+            params={"step": ckpt.step, "steps": config.steps},
+        )
     return GanModel.objects.get(pk=model.pk)
 
 
@@ -249,7 +303,8 @@ def cancel_training(model: GanModel) -> int:
     )
     n = jobs.filter(status=JobStatus.QUEUED).update(
         status=JobStatus.CANCELLED, error_code="cancelled", cancel_requested=True,
-        error_message="Training was cancelled before it started.", finished_at=timezone.now(),
+        error_message=gettext_noop("Training was cancelled before it started."),
+        finished_at=timezone.now(),
     )
     if n:
         GanModel.objects.filter(pk=model.pk).update(status=GanModelStatus.CANCELLED)

@@ -72,7 +72,9 @@ def picture(
     for r in renditions:
         by_format.setdefault(r.format, []).append(r)
     # The <img> carries a format every browser decodes; the others become <source>s.
-    fallback_fmt = next((f for f in ("jpeg", "png", "webp", "avif") if f in by_format), None)
+    fallback_fmt: str | None = next(
+        (f for f in ("jpeg", "png", "webp", "avif") if f in by_format), None
+    )
     fallback_fmt = fallback_fmt or next(iter(by_format))
     sources = []
     for fmt in FORMAT_ORDER:
@@ -102,3 +104,12 @@ def picture(
         extra,
     )
     return format_html("<picture>{}{}</picture>", mark_safe("".join(sources)), img)
+
+
+@register.simple_tag
+def renditions(fieldfile: Any, kind: str, format: str | None = None) -> list[Any]:
+    """The ready renditions of one output ``kind`` ("renders", "banners", …) of an image,
+    optionally of one ``format``, in the pipeline's order (rows only):
+    ``{% renditions product.image "renders" as renders %}``."""
+    rows = [r for r in _rows(fieldfile) if r.kind == kind and r.file]
+    return [r for r in rows if format is None or r.format == format]

@@ -33,3 +33,8 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:product_detail", args=[self.slug])
+
+    def gan_banner_copy(self) -> dict:
+        """Banner copy from the product itself; a BannerCopy row edited in the admin wins."""
+        return {"headline": self.name, "price": self.price}
+

@@ -2,9 +2,18 @@ from django.shortcuts import get_object_or_404, render
 
 from shop.catalog.models import Product
 
+#: The banner size the storefront's offer strip shows (a social link-preview size).
+HOME_BANNER = (1200, 628)
+
 
 def product_list(request):
-    return render(request, "catalog/product_list.html", {"products": Product.objects.all()})
+    products = list(Product.objects.all())
+    banners = [
+        (r, p) for p in products[:8] for r in p.image.rendition_list()  # type: ignore[attr-defined]
+        if r.kind == "banners" and r.file and (r.width, r.height) == HOME_BANNER
+    ]
+    return render(request, "catalog/product_list.html",
+                  {"products": products, "banners": banners})
 
 
 def product_detail(request, slug):

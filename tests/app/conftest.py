@@ -51,6 +51,17 @@ def _media(settings, media_root):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _thumbnails_only(request, settings):
+    """The demo shop makes thumbnails, renders and banners on upload, with super-resolution
+    when needed. Most app tests are about the job machinery: they get thumbnails only, without
+    upscaling; tests marked ``all_outputs`` keep the shop's settings."""
+    if request.node.get_closest_marker("all_outputs") is None:
+        settings.GAN_IMAGING = {**settings.GAN_IMAGING, "ON_UPLOAD": ["thumbnails"],
+                                "UPSCALE": "never"}
+    yield
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -47,3 +47,31 @@ def test_settings_reload_on_override(settings):
     assert gan_settings.MAX_ATTEMPTS == 3
     settings.GAN_IMAGING = {**settings.GAN_IMAGING, "MAX_ATTEMPTS": 7}
     assert gan_settings.MAX_ATTEMPTS == 7
+
+
+def test_bad_upscale_setting_is_an_error(settings):
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "UPSCALE": "always"}
+    assert "gan_imaging.E011" in ids()
+
+
+def test_unreadable_banner_font_is_an_error(settings, tmp_path):
+    bogus = tmp_path / "brand.ttf"
+    bogus.write_bytes(b"not a font")
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "FONTS": {"brand": str(bogus)}}
+    messages = [m for m in checks.run_checks() if m.id == "gan_imaging.E012"]
+    assert messages and "'brand'" in messages[0].msg
+
+
+def test_brand_kit_whose_font_lacks_chinese_glyphs_warns(settings, db):
+    from gan_imaging.core.vision.fonts import resolve_font
+    from gan_imaging.models import BrandKit
+
+    latin = resolve_font("latin").path  # a Latin-only font (DejaVu or matplotlib's copy)
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "FONTS": {"plain": latin}}
+    BrandKit.objects.create(name="Ok", locale="zh-CN")  # default CJK font: covered
+    BrandKit.objects.create(name="Shanghai", locale="zh-CN", font_cjk="plain")
+    found = [m for m in checks.run_checks(databases=["default"]) if m.id == "gan_imaging.W002"]
+    assert [m.obj.name for m in found] == ["Shanghai"]
+    assert "lacks glyphs" in found[0].msg
+    # Without the database the check does not run (manage.py check without --database).
+    assert "gan_imaging.W002" not in ids()

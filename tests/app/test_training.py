@@ -161,5 +161,27 @@ def test_inference_uses_the_active_trained_model_or_a_bundled_style(media_root):
     image = inference.backdrop("rugs", 33, 17, seed=3)
     assert image.size == (33, 17) and image.mode == "RGB"
     assert inference.backdrop("rugs", 33, 17, seed=3).tobytes() == image.tobytes()
+    assert image.info["model_version"] == model.version
     bundled = inference.backdrop("brick", 728, 90)
     assert bundled.size == (728, 90)
+    # The bundled styles are grey; pipelines colour them with the brand's palette.
+    assert bundled.mode == "L" and bundled.info["model_version"].startswith("texture-brick-")
+
+
+def test_upscaler_fine_tunes_on_the_catalog_and_replaces_the_bundled_one(settings, media_root):
+    from gan_imaging import inference
+    from gan_imaging.conf import DEFAULTS
+
+    sr = {**DEFAULTS["TRAINING"]["sr"], "steps": 2, "batch_size": 2, "log_every": 1}
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "TRAINING": {"sr": sr}}
+    bundled = inference.model_version("sr", "x2")
+    model = jobs.training.request_training(products(), "image", arch="sr", name="ignored")
+    assert model.name == "x2"  # upscalers are found by scale
+    assert jobs.execute(train_job(model).pk, owner="w").status == "succeeded"
+    model.refresh_from_db()
+    assert model.status == "ready" and model.active and model.version.startswith("sr-x2-")
+    assert inference.model_version("sr", "x2") == model.version != bundled
+    with Image.open(media_root / model.samples.name) as grid:  # bicubic | model, per patch
+        assert grid.format == "PNG" and grid.width == 2 * sr["crop"]
+    out = inference.upscale(Image.new("RGB", (20, 10), (200, 30, 30)), 2)
+    assert out.size == (40, 20) and out.info["model_version"] == model.version

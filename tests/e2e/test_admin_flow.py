@@ -1,6 +1,6 @@
 """A merchant's path in a real browser (Debian's Chromium through Playwright): log in, add a
-product with a photo, watch the progress finish without reloading, see the thumbnails, open the
-storefront. Screenshots land in test-artifacts/."""
+product with a photo, watch the progress finish without reloading, see the thumbnails, product
+renders and banners, open the storefront. Screenshots land in test-artifacts/."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.django_db(transaction=True),
+              pytest.mark.all_outputs]
 
 
 @pytest.fixture
@@ -59,10 +60,14 @@ def test_merchant_adds_a_product_and_watches_thumbnails_appear(
     page.screenshot(path=str(ARTIFACTS / "admin-pending.png"), full_page=True)
 
     # The block is replaced in place by the polling script once the jobs finish.
-    page.wait_for_selector(".gan-status-ready", timeout=90_000)
+    page.wait_for_selector(".gan-status-ready", timeout=240_000)
     assert "/change/" in page.url
     images = page.locator(".gan-rendition img")
     assert images.count() >= 6
+    # The demo shop makes every kind on upload: one preview grid each.
+    for kind in ("thumbnails", "renders", "banners"):
+        assert page.locator(f".gan-grid[data-kind='{kind}'] img").count() >= 1, kind
+    assert page.locator(".gan-compliance").count() == 1  # the packshot's marketplace report
     page.wait_for_function(
         "Array.from(document.querySelectorAll('.gan-rendition img'))"
         ".every(i => i.complete && i.naturalWidth > 0)"
@@ -70,10 +75,16 @@ def test_merchant_adds_a_product_and_watches_thumbnails_appear(
     page.screenshot(path=str(ARTIFACTS / "admin-ready.png"), full_page=True)
 
     page.goto(f"{live_server.url}/")
+    page.wait_for_function("document.querySelector('.banners img').naturalWidth > 0")
     card = page.locator("a.card", has_text="Brass desk lamp")
     assert card.locator("picture source[type='image/webp']").count() == 1
     page.wait_for_function("document.querySelector('a.card picture img').naturalWidth > 0")
     page.screenshot(path=str(ARTIFACTS / "storefront.png"), full_page=True)
     card.click()
     page.wait_for_selector("h1:has-text('Brass desk lamp')")
+    assert page.locator(".gallery img[data-render^='scene-']").count() >= 1
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.gallery img'))"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
     page.screenshot(path=str(ARTIFACTS / "product.png"), full_page=True)

@@ -189,7 +189,9 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
     return meta
 
 
-def _load_group(module: nn.Module, tensors: dict[str, torch.Tensor], group: str, where: str):
+def _load_group(
+    module: nn.Module, tensors: dict[str, torch.Tensor], group: str, where: str
+) -> None:
     state = {k[len(group) + 1 :]: v for k, v in tensors.items() if k.startswith(group + ".")}
     ref = module.state_dict()
     state = {k: v.to(ref[k].dtype) if k in ref else v for k, v in state.items()}

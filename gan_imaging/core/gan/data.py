@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from gan_imaging.core.errors import ConfigurationError
+from gan_imaging.core.errors import ConfigurationError, gettext_noop
 
 
 def _rgb(im: Image.Image) -> Image.Image:
@@ -36,7 +36,9 @@ def texture_exemplars(
     (16–4096), as float32 (3, H, W) in [-1, 1]. Photos whose short side is under ``min_side``
     px are skipped; none left is a ConfigurationError."""
     if not 16 <= side <= 4096:
-        raise ConfigurationError(f"Exemplar side must be 16–4096 px, not {side}.")
+        raise ConfigurationError(
+            gettext_noop("Exemplar side must be 16–4096 px, not %(side)s."), params={"side": side}
+        )
     out = []
     for im in images:
         im = _rgb(im)
@@ -48,8 +50,11 @@ def texture_exemplars(
         out.append(_tensor(im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)))
     if not out:
         raise ConfigurationError(
-            f"None of the photos is at least {min_side} px on its short side; "
-            "choose larger photos to train on."
+            gettext_noop(
+                "None of the photos is at least %(min_side)s px on its short side; "
+                "choose larger photos to train on."
+            ),
+            params={"min_side": min_side},
         )
     return out
 
@@ -57,7 +62,7 @@ def texture_exemplars(
 def image_batch(images: Sequence[Image.Image], *, size: int = 64) -> torch.Tensor:
     """Centre-cropped squares for image GANs: float32 (N, 3, size, size) in [-1, 1]."""
     if not images:
-        raise ConfigurationError("Choose at least one photo to train on.")
+        raise ConfigurationError(gettext_noop("Choose at least one photo to train on."))
     crops = [
         _tensor(ImageOps.fit(_rgb(im), (size, size), Image.Resampling.LANCZOS)) for im in images
     ]

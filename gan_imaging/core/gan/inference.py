@@ -15,12 +15,12 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
-from gan_imaging.core.errors import ModelError, OutOfMemoryError, SpecError
+from gan_imaging.core.errors import ModelError, OutOfMemoryError, SpecError, gettext_noop
 from gan_imaging.core.gan import checkpoint as ckpt_io
 from gan_imaging.core.gan.checkpoint import Checkpoint
 from gan_imaging.core.gan.device import resolve_device
@@ -98,9 +98,14 @@ def run_with_oom_fallback(
             if not is_oom(exc):
                 raise
     raise OutOfMemoryError(
-        f"Not enough memory for {what}, even with batch {min_batch}"
-        + (" and on the CPU" if cpu_fallback is not None else "")
-        + ". Request a smaller output or run the job on a worker with more memory."
+        gettext_noop(
+            "Not enough memory for %(what)s, even with batch %(batch)s and on the CPU. "
+            "Request a smaller output or run the job on a worker with more memory."
+        ) if cpu_fallback is not None else gettext_noop(
+            "Not enough memory for %(what)s, even with batch %(batch)s. "
+            "Request a smaller output or run the job on a worker with more memory."
+        ),
+        params={"what": what, "batch": min_batch},
     )
 
 
@@ -121,7 +126,7 @@ def sample_images(
     Image ``i`` depends only on (model, seed, i). OOM falls back as in run_with_oom_fallback.
     """
     ckpt = _resolve(model, device)
-    G = ckpt.generator
+    G: Any = ckpt.generator  # a registry-built net: z_dim, latent_kind are its attributes
     if G.latent_kind != LATENT_VECTOR:
         raise ModelError(f"Model {ckpt.model_version} makes textures; use sample_texture().")
     if n < 0 or batch_size < 1:

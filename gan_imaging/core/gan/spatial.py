@@ -24,9 +24,9 @@ generators (g_width 8) and, in brackets, the GAN_IMAGING default RGB generators 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
-from torch import nn
 
 from gan_imaging.core.errors import SpecError
 
@@ -37,7 +37,7 @@ DEFAULT_CHUNK = 512  # output pixels per chunk side
 
 
 def noise_field(
-    generator: nn.Module, cells_h: int, cells_w: int, *, seed: int
+    generator: Any, cells_h: int, cells_w: int, *, seed: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The seeded latent for a texture: noise float32 (1, z_dim, cells_h, cells_w) ~ N(0, 1)
     and phase float32 (1, n_periodic) in [0, 2 pi), both on the CPU."""
@@ -65,7 +65,7 @@ def check_size(width: int, height: int) -> None:
 
 @torch.no_grad()
 def generate_texture(
-    generator: nn.Module,
+    generator: Any,
     width: int,
     height: int,
     *,

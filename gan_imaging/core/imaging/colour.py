@@ -14,7 +14,7 @@ import io
 import numpy as np
 from PIL import Image, ImageCms, ImageFile
 
-from gan_imaging.core.errors import UnsupportedFormatError
+from gan_imaging.core.errors import UnsupportedFormatError, gettext_noop
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
@@ -83,7 +83,7 @@ def _apply_profile(im: Image.Image, icc: bytes | None) -> Image.Image:
     src = _profile(icc)
     if src is not None and _MODE_OF_SPACE.get(src.profile.xcolor_space) == im.mode:
         try:
-            return ImageCms.profileToProfile(
+            return ImageCms.profileToProfile(  # type: ignore[return-value]  # not inPlace
                 im, src, _SRGB, outputMode="RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL
             )
         except (ImageCms.PyCMSError, OSError, ValueError):
@@ -111,8 +111,11 @@ def to_srgb(im: Image.Image) -> Image.Image:
             colour = colour.convert("RGB")
         except ValueError as exc:
             raise UnsupportedFormatError(
-                f"The image uses a colour format ({colour.mode}) we cannot convert. "
-                "Please export it as an 8-bit RGB JPEG or PNG."
+                gettext_noop(
+                    "The image uses a colour format (%(mode)s) we cannot convert. "
+                    "Please export it as an 8-bit RGB JPEG or PNG."
+                ),
+                params={"mode": colour.mode},
             ) from exc
     out = _apply_profile(colour, icc)
     if isinstance(out, ImageFile.ImageFile):

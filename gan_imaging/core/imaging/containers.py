@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from gan_imaging.core.errors import UnsupportedFormatError
+from gan_imaging.core.errors import UnsupportedFormatError, gettext_noop
 from gan_imaging.core.imaging.policy import (
     Limits,
     allowed_names,
@@ -67,8 +67,11 @@ def _check_ifd0(tags: dict[int, tuple], limits: Limits) -> tuple[int, int]:
     compression = tags.get(_TAG_COMPRESSION, (1, 1))[1]
     if compression not in TIFF_COMPRESSIONS:
         raise UnsupportedFormatError(
-            f"This TIFF uses a compression method we do not accept (code {compression}). "
-            "Please save it as a TIFF with LZW, ZIP or no compression, or as JPEG or PNG."
+            gettext_noop(
+                "This TIFF uses a compression method we do not accept (code %(code)s). "
+                "Please save it as a TIFF with LZW, ZIP or no compression, or as JPEG or PNG."
+            ),
+            params={"code": compression},
         )
     tile_w, tile_h = tags.get(_TAG_TILE_W, (0, 0))[1], tags.get(_TAG_TILE_H, (0, 0))[1]
     # libtiff allocates a whole tile per read; a 1 × 1 image may not declare 65535² tiles.
@@ -155,8 +158,11 @@ def scan_isobmff(data: bytes, limits: Limits) -> tuple[str, int | None, int | No
         fmt = "HEIF"
     else:
         raise UnsupportedFormatError(
-            "This file is a video or another media container, not a photo. "
-            f"Please upload a {allowed_names(limits)} image."
+            gettext_noop(
+                "This file is a video or another media container, not a photo. "
+                "Please upload a %(allowed)s image."
+            ),
+            params={"allowed": allowed_names(limits)},
         )
     budget = [_MAX_BOXES]
     sizes = list(_ispe_sizes(data, 0, len(data), budget))

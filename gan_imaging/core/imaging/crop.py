@@ -16,6 +16,7 @@ of it stays in frame; when it cannot fit, the window is centred on the mask's ce
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -121,7 +122,7 @@ def _salient_objects(weights: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _peak_region(mask: np.ndarray, seed: tuple[int, ...]) -> np.ndarray:
+def _peak_region(mask: np.ndarray, seed: tuple[int | np.integer[Any], ...]) -> np.ndarray:
     """The 8-connected part of ``mask`` that contains ``seed``: the most salient object, not
     every salient speck (a busy backdrop has many)."""
     region = np.zeros_like(mask)

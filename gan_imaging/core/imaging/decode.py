@@ -27,6 +27,7 @@ from gan_imaging.core.errors import (
     ImageTooLargeError,
     InvalidImageError,
     UnsupportedFormatError,
+    gettext_noop,
 )
 from gan_imaging.core.imaging.colour import to_srgb
 from gan_imaging.core.imaging.headers import Header, identify, scan
@@ -149,11 +150,11 @@ def read_limited(fp: BinaryIO | bytes, limits: Limits) -> bytes:
         data = fp.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
         raise ImageTooLargeError(
-            f"The file is larger than {limits.max_bytes // (1024 * 1024)} MB. "
-            "Please upload a smaller photo."
+            gettext_noop("The file is larger than %(mb)s MB. Please upload a smaller photo."),
+            params={"mb": limits.max_bytes // (1024 * 1024)},
         )
     if not data:
-        raise InvalidImageError("The file is empty. Please upload a photo.")
+        raise InvalidImageError(gettext_noop("The file is empty. Please upload a photo."))
     return data
 
 
@@ -179,14 +180,16 @@ def _heif_available(limits: Limits) -> bool:
 
 def _refuse_unknown(data: bytes, limits: Limits) -> InvalidImageError:
     if not data:
-        return InvalidImageError("The file is empty. Please upload a photo.")
+        return InvalidImageError(gettext_noop("The file is empty. Please upload a photo."))
     named = sniff_refused(data[:64])
     if named:
         return UnsupportedFormatError(
-            f"{named} files are not accepted. Please upload a {allowed_names(limits)} image."
+            gettext_noop("%(format)s files are not accepted. Please upload a %(allowed)s image."),
+            params={"format": named, "allowed": allowed_names(limits)},
         )
     return InvalidImageError(
-        f"The file is not an image we can read. Please upload a {allowed_names(limits)} image."
+        gettext_noop("The file is not an image we can read. Please upload a %(allowed)s image."),
+        params={"allowed": allowed_names(limits)},
     )
 
 
@@ -196,9 +199,12 @@ def _check_name(filename: str | None, fmt: str, limits: Limits) -> None:
     ext = filename.rpartition(".")[2].lower() if "." in filename else ""
     if fmt in _NAMED_ONLY and _EXTENSION_FORMAT.get(ext) != fmt:
         raise UnsupportedFormatError(
-            f"The file is named .{ext or '(no extension)'} but is really a "
-            f"{FORMAT_NAMES[fmt]} image. Please save it as a {allowed_names(limits)} image "
-            "with a matching file name."
+            gettext_noop(
+                "The file is named .%(ext)s but is really a %(real)s image. Please save it as "
+                "a %(allowed)s image with a matching file name."
+            ),
+            params={"ext": ext or "(no extension)", "real": FORMAT_NAMES[fmt],
+                    "allowed": allowed_names(limits)},
         )
 
 
@@ -208,18 +214,19 @@ def _scan(data: bytes, limits: Limits, filename: str | None) -> Header:
         raise _refuse_unknown(data, limits)
     if kind != "ISOBMFF" and kind not in limits.formats:
         raise UnsupportedFormatError(
-            f"{FORMAT_NAMES[kind]} files are not accepted. "
-            f"Please upload a {allowed_names(limits)} image."
+            gettext_noop("%(format)s files are not accepted. Please upload a %(allowed)s image."),
+            params={"format": FORMAT_NAMES[kind], "allowed": allowed_names(limits)},
         )
     header = scan(data, limits)
     if header.format == "HEIF" and not _heif_available(limits):
-        raise UnsupportedFormatError(
+        raise UnsupportedFormatError(gettext_noop(
             "HEIC photos (the iPhone camera format) are not accepted. Please export the photo "
             "as JPEG (on iPhone: Settings › Camera › Formats › Most Compatible) and upload it."
-        )
+        ))
     if header.format == "AVIF" and "AVIF" not in limits.formats:
         raise UnsupportedFormatError(
-            f"AVIF files are not accepted. Please upload a {allowed_names(limits)} image."
+            gettext_noop("AVIF files are not accepted. Please upload a %(allowed)s image."),
+            params={"allowed": allowed_names(limits)},
         )
     _check_name(filename, header.format, limits)
     return header
@@ -231,8 +238,11 @@ def _pillow_errors(limits: Limits) -> Iterator[None]:
     # Reached only when limits.max_pixels is above Pillow's own threshold (read, never set).
     cap = min(limits.max_pixels, Image.MAX_IMAGE_PIXELS or limits.max_pixels)
     too_big = ImageTooLargeError(
-        "The image has too many pixels to process safely. Please upload a photo of at most "
-        f"{cap / 1e6:.0f} megapixels."
+        gettext_noop(
+            "The image has too many pixels to process safely. Please upload a photo of at most "
+            "%(mp)s megapixels."
+        ),
+        params={"mp": f"{cap / 1e6:.0f}"},
     )
     try:
         with warnings.catch_warnings():
@@ -243,8 +253,10 @@ def _pillow_errors(limits: Limits) -> Iterator[None]:
     except MemoryError as exc:
         # The caps held but this process ran short (RLIMIT_AS, other jobs): worth a retry.
         raise ImageTooLargeError(
-            "There was not enough memory to process this image. Please try again later, "
-            "or upload a smaller photo.",
+            gettext_noop(
+                "There was not enough memory to process this image. Please try again later, "
+                "or upload a smaller photo."
+            ),
             retryable=True,
         ) from exc
     except UnidentifiedImageError as exc:
@@ -270,8 +282,11 @@ def _inspect(data: bytes, limits: Limits, filename: str | None) -> tuple[Image.I
         check_frames(frames, budget, limits, at_least=False)
         if im.mode not in _MODES:
             raise UnsupportedFormatError(
-                f"The image uses a colour format ({im.mode}) we cannot convert. "
-                "Please export it as an 8-bit RGB JPEG or PNG."
+                gettext_noop(
+                    "The image uses a colour format (%(mode)s) we cannot convert. "
+                    "Please export it as an 8-bit RGB JPEG or PNG."
+                ),
+                params={"mode": im.mode},
             )
     except BaseException:
         im.close()

@@ -83,7 +83,7 @@ def verify_png_pixels(data: bytes) -> None:
     inflater, produced = zlib.decompressobj(), 0
     try:
         for payload in _idat_run(data):
-            pending = payload
+            pending: bytes | memoryview = payload
             while pending and produced < expected:
                 out = inflater.decompress(pending, _STEP)
                 pending = inflater.unconsumed_tail

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gan_imaging.core.errors import CorruptImageError, ImageTooLargeError
+from gan_imaging.core.errors import CorruptImageError, ImageTooLargeError, gettext_noop
 
 #: Formats a shop photo may arrive in. PSD, EPS, SVG, ICO, BMP, JPEG 2000 and HEIC (unless a
 #: maintained plugin is installed and "HEIF" is listed) are refused.
@@ -77,18 +77,25 @@ def _mp(pixels: int) -> str:
 def check_size(width: int, height: int, limits: Limits) -> None:
     """Refuse a frame of ``width`` × ``height`` px that is empty or over the caps."""
     if width < 1 or height < 1:
-        raise CorruptImageError(
+        raise CorruptImageError(gettext_noop(
             "The image has no pixels (its width or height is 0). Please upload another photo."
-        )
+        ))
     if max(width, height) > limits.max_side:
         raise ImageTooLargeError(
-            f"The image is {width}×{height} pixels; no side may be longer than "
-            f"{limits.max_side} pixels. Please resize it and upload it again."
+            gettext_noop(
+                "The image is %(width)s×%(height)s pixels; no side may be longer than "
+                "%(max_side)s pixels. Please resize it and upload it again."
+            ),
+            params={"width": width, "height": height, "max_side": limits.max_side},
         )
     if width * height > limits.max_pixels:
         raise ImageTooLargeError(
-            f"The image is {width}×{height} pixels ({_mp(width * height)} megapixels); the "
-            f"limit is {_mp(limits.max_pixels)} megapixels. Please upload a smaller photo."
+            gettext_noop(
+                "The image is %(width)s×%(height)s pixels (%(mp)s megapixels); the limit is "
+                "%(max_mp)s megapixels. Please upload a smaller photo."
+            ),
+            params={"width": width, "height": height, "mp": _mp(width * height),
+                    "max_mp": _mp(limits.max_pixels)},
         )
 
 
@@ -98,24 +105,42 @@ def check_frames(frames: int, canvas_pixels: int, limits: Limits, *, at_least: b
     ``canvas_pixels`` is the total over the frames counted so far; ``at_least`` says the count
     stopped early (the scanner gives up as soon as a cap is passed).
     """
-    more = "at least " if at_least else ""
     if frames > limits.max_frames:
         raise ImageTooLargeError(
-            f"The file has {more}{frames} frames or pages; at most {limits.max_frames} are "
-            "accepted. Please upload a still photo."
+            gettext_noop(
+                "The file has at least %(frames)s frames or pages; at most %(max_frames)s are "
+                "accepted. Please upload a still photo."
+            ) if at_least else gettext_noop(
+                "The file has %(frames)s frames or pages; at most %(max_frames)s are "
+                "accepted. Please upload a still photo."
+            ),
+            params={"frames": frames, "max_frames": limits.max_frames},
         )
     if frames > 1 and canvas_pixels > limits.max_total_pixels:
         raise ImageTooLargeError(
-            f"The animation has {more}{frames} frames, {_mp(canvas_pixels)} megapixels in "
-            f"total; the limit is {_mp(limits.max_total_pixels)} megapixels. "
-            "Please upload a still photo."
+            gettext_noop(
+                "The animation has at least %(frames)s frames, %(mp)s megapixels in total; "
+                "the limit is %(max_mp)s megapixels. Please upload a still photo."
+            ) if at_least else gettext_noop(
+                "The animation has %(frames)s frames, %(mp)s megapixels in total; "
+                "the limit is %(max_mp)s megapixels. Please upload a still photo."
+            ),
+            params={"frames": frames, "mp": _mp(canvas_pixels),
+                    "max_mp": _mp(limits.max_total_pixels)},
         )
 
 
 def damaged(detail: str = "") -> CorruptImageError:
     """The one message for a file that is damaged, incomplete or built oddly."""
-    extra = f" ({detail})" if detail else ""
-    return CorruptImageError(
-        f"The image file is damaged or incomplete and cannot be read safely{extra}. "
+    if detail:
+        return CorruptImageError(
+            gettext_noop(
+                "The image file is damaged or incomplete and cannot be read safely "
+                "(%(detail)s). Please export it again and re-upload."
+            ),
+            params={"detail": detail},
+        )
+    return CorruptImageError(gettext_noop(
+        "The image file is damaged or incomplete and cannot be read safely. "
         "Please export it again and re-upload."
-    )
+    ))

@@ -34,7 +34,15 @@ def _no_progress(fraction: float) -> None:
 @dataclass
 class Context:
     """Per-run inputs besides the image: the seed (0–2³¹−1), a progress callback taking a
-    fraction 0.0–1.0 (called between steps; also the job's heartbeat), and loaded models."""
+    fraction 0.0–1.0 (called between steps; also the job's heartbeat), and models.
+
+    ``models`` maps a role to a callable the Django layer provides (the shop's own trained
+    model, else the bundled default); a pipeline falls back to the bundled default when a role
+    is absent. Roles: ``"backdrop"`` ``(style, width, height, seed) -> RGB image``,
+    ``"upscale"`` ``(image, scale) -> image`` (scale 2 or 4; alpha kept), ``"cutout"``
+    ``(image) -> RGBA image``, ``"logo"`` (an RGBA image or None). Images a model made carry
+    its version in ``image.info["model_version"]`` so outputs can record it.
+    """
 
     seed: int = 0
     progress: Callable[[float], None] = _no_progress
@@ -61,3 +69,7 @@ class Pipeline:
     #: ``decode_hint(spec, width, height)`` → the smallest (w, h) px the source may be decoded
     #: at (JPEG DCT scaling), or None for full size.
     decode_hint: Callable[[Any, int, int], tuple[int, int] | None] | None = None
+    #: ``models(spec)`` → the (role, name) pairs a run may use, e.g. ``[("texture", "brick"),
+    #: ("sr", "x2")]``; their versions become part of the outputs' model version, so training
+    #: and activating a new model makes "Generate" produce new outputs.
+    models: Callable[[Any], list[tuple[str, str]]] | None = None

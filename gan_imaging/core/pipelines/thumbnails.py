@@ -93,6 +93,8 @@ def decode_hint(spec: ThumbnailSpec, width: int, height: int) -> tuple[int, int]
     """Smallest (w, h) px, as displayed, that a source of ``width`` × ``height`` may be
     decoded down to without any rendition of ``spec`` losing pixels; None when no reduction
     is possible. Pass it as ``decode(data, limits, draft_to=hint)``."""
+    if spec.max_upscale > 1:
+        return None  # super-resolution wants every source pixel
     scale = 0.0
     regions = [(float(width), float(height))] if spec.fit else []
     regions += [_aspect_region((width, height), parse_aspect(a)) for a in spec.fill]
@@ -150,6 +152,7 @@ class _Item:
     image: Image.Image
     flat: Image.Image
     ref: SsimReference | None
+    upscaled: dict[str, object] | None = None
 
 
 def _decoded_luma(data: bytes, background: tuple[int, int, int]) -> np.ndarray:
@@ -193,6 +196,8 @@ def _encode_chain(
             "mode": item.mode.name,
             "aspect": None if item.mode.aspect is None else "{}:{}".format(*item.mode.aspect),
         }
+        if item.upscaled:
+            meta["upscaled"] = item.upscaled
         if fmt == "png":  # lossless: nothing to search
             data, quality = encode(im, fmt, quality=100, background=background), 100
             meta.update(quality=quality, ssim=1.0)
@@ -233,36 +238,91 @@ def _resize(
 _COST_ORDER = {"avif": 0, "webp": 1, "jpeg": 2, "png": 3}
 
 
+def _upscale_factor(spec: ThumbnailSpec, image: Image.Image, modes: list[_Mode]) -> int:
+    """The super-resolution factor (1, 2 or 4) the widest requested rendition needs, capped
+    by ``spec.max_upscale``; 1 when the source covers every width."""
+    narrowest = min(mode.region(image.size)[0] for mode in modes)
+    need = max(spec.widths) / narrowest
+    if spec.max_upscale == 1 or need <= 1 + 1e-6:
+        return 1
+    return 2 if need <= 2 and spec.max_upscale >= 2 else spec.max_upscale
+
+
+def _scaled_box(
+    box: tuple[float, float, float, float] | None, factor: int
+) -> tuple[float, float, float, float] | None:
+    return None if box is None else (box[0] * factor, box[1] * factor,
+                                     box[2] * factor, box[3] * factor)
+
+
+def _mode_items(
+    image: Image.Image,
+    mode: _Mode,
+    widths: list[int],
+    *,
+    factor: int,
+    auto: bool,
+    background: tuple[int, int, int],
+    upscaled: dict[str, object] | None,
+) -> list[_Item]:
+    """Resize ``image`` (the source, or its ``factor``× upscale) to each of ``widths``
+    (descending) in a cascade: after the first (cropping) resize, each shrinks the last."""
+    items: list[_Item] = []
+    current, box = image, _scaled_box(mode.box, factor)
+    # A fill box is in source px; fit regions scale with the image.
+    region = mode.region(image.size) if mode.box is None else (
+        (mode.box[2] - mode.box[0]) * factor, (mode.box[3] - mode.box[1]) * factor)
+    for width in widths:
+        current = _resize(current, mode.size_for((round(region[0]), round(region[1])), width),
+                          box)  # fmt: skip
+        box = None
+        flat = flatten(current, background) if current.mode == "RGBA" else current
+        ref = SsimReference(luma(flat)) if auto else None
+        items.append(_Item(mode, width, current, flat, ref, upscaled))
+    return items
+
+
 def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
     """``image`` is decoded sRGB RGB/RGBA (optionally reduced per :func:`decode_hint`).
 
     Returns, per mode (fit, then each fill aspect) and width (descending), one output per
-    format in spec order, then the ``"lqip"`` placeholder output. Deterministic: the bytes and
-    order never depend on thread timing.
+    format in spec order, then the ``"lqip"`` placeholder output. Widths above the source are
+    made from one super-resolution pass (``ctx.models["upscale"]``) when ``spec.max_upscale``
+    allows it and an upscaler is given; their outputs record ``meta["upscaled"]``.
+    Deterministic: the bytes and order never depend on thread timing.
     """
     background = parse_colour(spec.background)
     auto = spec.quality == "auto"
     formats = sorted(spec.formats, key=_COST_ORDER.__getitem__)
+    modes = _modes(image, spec)
+    upscaler = ctx.models.get("upscale")
+    factor = _upscale_factor(spec, image, modes) if upscaler is not None and modes else 1
+    big: Image.Image | None = None
+    upscaled: dict[str, object] | None = None
+    if factor > 1:
+        assert upscaler is not None
+        big = upscaler(image, factor)
+        upscaled = {"scale": factor, "model": big.info.get("model_version", "")}
+        ctx.progress(0.2)
     smallest_fit: Image.Image | None = None
     # Each task returns [(mode index, width index, format index), Output)...].
     futures: list[Future[list[tuple[tuple[int, int, int], Output]]]] = []
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for m, mode in enumerate(_modes(image, spec)):
+        for m, mode in enumerate(modes):
+            region_w = mode.region(image.size)[0]
             items: list[_Item] = []
-            current, box = image, mode.box
-            region = mode.region(image.size)
-            for width in plan_widths(spec, region[0]):
-                # Cascade: after the first (cropping) resize, each step shrinks the last one.
-                current = _resize(current, mode.size_for((round(region[0]), round(region[1])),
-                                                         width), box)  # fmt: skip
-                box = None
-                flat = flatten(current, background) if current.mode == "RGBA" else current
-                ref = SsimReference(luma(flat)) if auto else None
-                items.append(_Item(mode, width, current, flat, ref))
-                if not auto:  # no chain to wait for: start encoding while the next resizes
+            if big is not None:
+                wide = [w for w in spec.widths if region_w + 1e-6 < w <= region_w * factor + 1e-6]
+                items += _mode_items(big, mode, wide, factor=factor, auto=auto,
+                                     background=background, upscaled=upscaled)  # fmt: skip
+            own = [w for w in spec.widths if w <= region_w + 1e-6]
+            widths = own if (own or items) else plan_widths(spec, region_w)
+            items += _mode_items(image, mode, widths, factor=1, auto=auto,
+                                 background=background, upscaled=None)  # fmt: skip
+            if not auto:  # no chain to wait for
+                for k, item in enumerate(items):
                     for fmt in formats:
-                        futures.append(pool.submit(_task, [items[-1]], [len(items) - 1], m,
-                                                   fmt, spec, background))  # fmt: skip
+                        futures.append(pool.submit(_task, [item], [k], m, fmt, spec, background))
             if mode.aspect is None and items:
                 smallest_fit = items[-1].image
             if auto:
@@ -274,7 +334,7 @@ def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
         keyed: list[tuple[tuple[int, int, int], Output]] = []
         for n, future in enumerate(futures, 1):
             keyed += future.result()
-            ctx.progress(0.98 * n / len(futures))
+            ctx.progress((0.2 if big is not None else 0.0) + 0.78 * n / len(futures))
     fmt_rank = {f: i for i, f in enumerate(spec.formats)}
     keyed.sort(key=lambda pair: (pair[0][0], pair[0][1], fmt_rank[pair[1].format]))
     outputs = [out for _key, out in keyed]
@@ -324,4 +384,5 @@ PIPELINE = Pipeline(
     run=run,
     label="Thumbnails",
     decode_hint=decode_hint,
+    models=lambda spec: [("sr", "x2"), ("sr", "x4")][: {1: 0, 2: 1, 4: 2}[spec.max_upscale]],
 )

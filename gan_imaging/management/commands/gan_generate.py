@@ -7,10 +7,12 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from gan_imaging import jobs
 from gan_imaging.core.errors import GanImagingError
 from gan_imaging.fields import GanImageField
+from gan_imaging.i18n import error_text
 
 
 class Command(BaseCommand):
@@ -26,15 +28,18 @@ class Command(BaseCommand):
         try:
             Model = apps.get_model(model)
         except (LookupError, ValueError) as exc:
-            raise CommandError(f"Unknown model {model!r}: use app_label.ModelName.") from exc
+            raise CommandError(
+                _("Unknown model %(model)s: use app_label.ModelName.") % {"model": repr(model)}
+            ) from exc
         names = [f.name for f in Model._meta.fields if isinstance(f, GanImageField)]
         if field:
             unknown = set(field) - set(names)
             if unknown:
-                raise CommandError(f"Not GanImageFields of {model}: {', '.join(sorted(unknown))}")
+                raise CommandError(_("Not GanImageFields of %(model)s: %(names)s")
+                                   % {"model": model, "names": ", ".join(sorted(unknown))})
             names = field
         if not names:
-            raise CommandError(f"{model} has no GanImageField.")
+            raise CommandError(_("%(model)s has no GanImageField.") % {"model": model})
         queued = failed = 0
         for obj in Model._default_manager.iterator():
             for name in names:
@@ -43,5 +48,6 @@ class Command(BaseCommand):
                         queued += len(jobs.request(obj, name, kind, force=force))
                 except GanImagingError as exc:
                     failed += 1
-                    self.stderr.write(f"{model} #{obj.pk} {name}: {exc}")
-        self.stdout.write(f"queued {queued} job(s); {failed} object(s) could not be read")
+                    self.stderr.write(f"{model} #{obj.pk} {name}: {error_text(exc)}")
+        self.stdout.write(_("queued %(queued)d job(s); %(failed)d object(s) could not be read")
+                          % {"queued": queued, "failed": failed})

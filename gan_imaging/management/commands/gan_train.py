@@ -11,10 +11,12 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from gan_imaging import jobs
 from gan_imaging.core.errors import GanImagingError
 from gan_imaging.fields import GanImageField
+from gan_imaging.i18n import error_text
 from gan_imaging.jobs.training import ARCHS, request_training
 from gan_imaging.models import GanModel, Job
 
@@ -36,11 +38,14 @@ class Command(BaseCommand):
         try:
             Model = apps.get_model(o["model"])
         except (LookupError, ValueError) as exc:
-            raise CommandError(f"Unknown model {o['model']!r}: use app_label.ModelName.") from exc
+            raise CommandError(
+                _("Unknown model %(model)s: use app_label.ModelName.") % {"model": repr(o["model"])}
+            ) from exc
         names = [f.name for f in Model._meta.fields if isinstance(f, GanImageField)]
         field = o["field"] or (names[0] if names else None)
         if field not in names:
-            raise CommandError(f"{o['model']} has no GanImageField {field!r}.")
+            raise CommandError(_("%(model)s has no GanImageField %(field)s.")
+                               % {"model": o["model"], "field": repr(field)})
         objects = list(Model._default_manager.exclude(**{field: ""})[: o["limit"] or None])
         overrides = {k: v for k, v in (("steps", o["steps"]), ("batch_size", o["batch_size"]))
                      if v is not None}
@@ -48,17 +53,19 @@ class Command(BaseCommand):
             model = request_training(objects, field, arch=o["arch"], name=o["name"],
                                      overrides=overrides, publish_now=o["queue"])
         except GanImagingError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(error_text(exc)) from exc
         job = Job.objects.get(kind=jobs.TRAIN_KIND, object_id=str(model.pk))
         if o["queue"]:
-            self.stdout.write(f"queued training of GAN model #{model.pk} (job {job.pk})")
+            self.stdout.write(_("queued training of GAN model #%(model)s (job %(job)s)")
+                              % {"model": model.pk, "job": job.pk})
             return
         outcome = jobs.execute(job.pk, on_progress=self._bar)
         sys.stdout.write("\n")
         job.refresh_from_db()
         model = GanModel.objects.get(pk=model.pk)
         if job.status != "succeeded":
-            raise CommandError(f"training {job.status}: {job.error_message}")
+            raise CommandError(_("training %(status)s: %(error)s")
+                               % {"status": job.status, "error": job.error_text})
         self.stdout.write(
             f"{outcome.status}: {model.version} ({model.metrics.get('steps')} steps, "
             f"{model.metrics.get('photos')} photos) → {model.checkpoint.name}"

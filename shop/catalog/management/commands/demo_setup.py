@@ -44,6 +44,13 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
+        from gan_imaging.models import BrandKit
+
+        if not BrandKit.objects.exists():
+            # Before the products: their banners are made in this kit on upload.
+            BrandKit.objects.create(name="Demo shop", default=True, primary_colour="#1f3a5f",
+                                    secondary_colour="#f2a541", headline="New in the shop",
+                                    cta="Shop now", background="texture:brick")
         if not Product.objects.exists():
             folder = demo_photo_dir()
             for filename, name, price in DEMO_PHOTOS:
