@@ -18,4 +18,10 @@ def product_list(request):
 
 def product_detail(request, slug):
     product = get_object_or_404(Product, slug=slug)
-    return render(request, "catalog/product_detail.html", {"product": product})
+    # The gallery: the packshot first, then the scenes (the transparent cutouts are for reuse).
+    renders = sorted(
+        (r for r in product.image.rendition_list()  # type: ignore[attr-defined]
+         if r.kind == "renders" and r.file and not r.spec_key.startswith("cutout")),
+        key=lambda r: (not r.spec_key.startswith("packshot"), r.spec_key),
+    )
+    return render(request, "catalog/product_detail.html", {"product": product, "renders": renders})

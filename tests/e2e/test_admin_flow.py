@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_photo
+from tests.conftest import make_packshot
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,13 +38,18 @@ def browser():
         browser.close()
 
 
+def decoded(page) -> None:
+    """Wait until every image on the page is decoded, so screenshots show them."""
+    page.evaluate("Promise.all(Array.from(document.images).map(i => i.decode().catch(() => 0)))")
+
+
 def test_merchant_adds_a_product_and_watches_thumbnails_appear(
     browser, live_server, celery_worker, django_user_model, tmp_path
 ):
     ARTIFACTS.mkdir(exist_ok=True)
     django_user_model.objects.create_superuser("merchant", "m@example.com", "s3cret-pass")
     photo = tmp_path / "lamp.jpg"
-    photo.write_bytes(make_photo(1600, 1200))
+    photo.write_bytes(make_packshot(1600, 1200))
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/admin/login/")
@@ -72,6 +77,7 @@ def test_merchant_adds_a_product_and_watches_thumbnails_appear(
         "Array.from(document.querySelectorAll('.gan-rendition img'))"
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
+    decoded(page)
     page.screenshot(path=str(ARTIFACTS / "admin-ready.png"), full_page=True)
 
     page.goto(f"{live_server.url}/")
@@ -79,6 +85,7 @@ def test_merchant_adds_a_product_and_watches_thumbnails_appear(
     card = page.locator("a.card", has_text="Brass desk lamp")
     assert card.locator("picture source[type='image/webp']").count() == 1
     page.wait_for_function("document.querySelector('a.card picture img').naturalWidth > 0")
+    decoded(page)
     page.screenshot(path=str(ARTIFACTS / "storefront.png"), full_page=True)
     card.click()
     page.wait_for_selector("h1:has-text('Brass desk lamp')")
@@ -87,4 +94,5 @@ def test_merchant_adds_a_product_and_watches_thumbnails_appear(
         "Array.from(document.querySelectorAll('.gallery img'))"
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
+    decoded(page)
     page.screenshot(path=str(ARTIFACTS / "product.png"), full_page=True)
