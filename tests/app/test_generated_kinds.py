@@ -134,3 +134,20 @@ def test_activating_a_trained_model_changes_the_effective_version(settings):
                             version="texture-brick-shop0001")
     assert model_version("texture", "brick") == "texture-brick-shop0001"
     assert effective_version(pipeline, spec) != before
+
+
+def test_a_photo_without_a_product_fails_its_renders_job_with_a_reason(settings):
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "ON_UPLOAD": ["renders", "thumbnails"]}
+    product = Product(name="Blank", price="1.00")
+    blank = io.BytesIO()
+    Image.new("RGB", (300, 200), (255, 255, 255)).save(blank, "JPEG")
+    product.image = SimpleUploadedFile("blank.jpg", blank.getvalue())
+    product.save()
+    for job in Job.objects.all():
+        jobs.execute(job.pk, owner="w")
+    renders = Job.objects.get(kind="renders")
+    assert (renders.status, renders.error_code) == ("failed", "invalid_image")
+    assert "No product could be found" in renders.error_message
+    # The other kinds of the same photo are unaffected, and nothing half-made is left.
+    assert Job.objects.get(kind="thumbnails").status == "succeeded"
+    assert not Rendition.objects.filter(kind="renders").exists()
