@@ -40,6 +40,21 @@ STATUS_LABELS = {
 KIND_LABELS = (gettext_noop("Thumbnails"), gettext_noop("Product renders"), gettext_noop("Banners"))
 
 
+#: Seeded kinds a merchant can make or remake (with a new seed) from the change list, whether
+#: or not they are made on upload.
+KIND_ACTIONS = {
+    "renders": _("Make product renders (new seed)"),
+    "banners": _("Make banners (new seed)"),
+}
+
+
+def _kind_action(kind: str) -> Any:
+    def action(modeladmin: Any, request: Any, queryset: Any) -> None:
+        modeladmin._queue(request, queryset, force=True, kinds=[kind])
+
+    return action
+
+
 def gan_fields(model: Any) -> list[str]:
     return [f.name for f in model._meta.fields if isinstance(f, GanImageField)]
 
@@ -151,6 +166,9 @@ class GanImagingAdminMixin:
             for name in ("gan_generate", "gan_regenerate"):
                 func = getattr(type(self), name)
                 actions[name] = (func, name, func.short_description)
+            for kind, label in KIND_ACTIONS.items():
+                name = f"gan_make_{kind}"
+                actions[name] = (_kind_action(kind), name, label)
         if request.user.has_perm(TRAIN_PERMISSION):
             actions["gan_train"] = (train_on_catalog, "gan_train",
                                     train_on_catalog.short_description)  # type: ignore[attr-defined]
@@ -200,7 +218,8 @@ class GanImagingAdminMixin:
             )
         return format_html(" ".join(["{}"] * len(parts)), *parts)
 
-    def _queue(self, request: Any, queryset: Any, *, force: bool) -> None:
+    def _queue(self, request: Any, queryset: Any, *, force: bool,
+               kinds: list[str] | None = None) -> None:
         limit = int(gan_settings.ADMIN_MAX_SELECTION)
         count = queryset.count()
         if count > limit:
@@ -217,7 +236,8 @@ class GanImagingAdminMixin:
                 try:
                     with transaction.atomic():
                         queued += len(
-                            jobs.request(obj, name, force=force, new_seed=force, user=request.user)
+                            jobs.request(obj, name, kinds, force=force, new_seed=force,
+                                         user=request.user)
                         )
                 except GanImagingError as exc:
                     problems.append(f"{obj}: {error_text(exc)}")

@@ -59,7 +59,7 @@ def test_actions_need_the_custom_permission(client):
     jobs.execute(Job.objects.get().pk, owner="w")
     staff(client)
     page = client.get(LIST_URL).content.decode()
-    assert "gan_regenerate" not in page
+    assert "gan_regenerate" not in page and "gan_make_renders" not in page
     client.post(LIST_URL, {"action": "gan_regenerate", "_selected_action": [product.pk]})
     assert Job.objects.count() == 1
 
@@ -127,3 +127,17 @@ def test_list_filter_by_generation_status(admin_client):
     assert names("pending") == ["Pending"]
     assert names("failed") == ["Bad"]
     assert names("none") == ["Never"]
+
+
+def test_kind_actions_make_renders_and_banners_even_when_not_made_on_upload(client):
+    product = make_product()  # ON_UPLOAD is thumbnails only in these tests
+    staff(client, "generate_renditions")
+    page = client.get(LIST_URL).content.decode()
+    assert "gan_make_renders" in page and "gan_make_banners" in page
+    for _ in range(2):  # each run is a new seed: a remake, not a no-op
+        client.post(LIST_URL, {"action": "gan_make_renders", "_selected_action": [product.pk]})
+    renders = Job.objects.filter(kind="renders")
+    assert renders.count() == 2 and len({j.seed for j in renders}) == 2
+    client.post(LIST_URL, {"action": "gan_make_banners", "_selected_action": [product.pk]})
+    banner = Job.objects.get(kind="banners")
+    assert banner.spec["headline"] == "Vase"
