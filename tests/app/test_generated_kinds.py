@@ -151,3 +151,19 @@ def test_a_photo_without_a_product_fails_its_renders_job_with_a_reason(settings)
     # The other kinds of the same photo are unaffected, and nothing half-made is left.
     assert Job.objects.get(kind="thumbnails").status == "succeeded"
     assert not Rendition.objects.filter(kind="renders").exists()
+
+
+def test_the_brand_kits_logo_is_placed_on_the_banners(settings, media_root):
+    kit = BrandKit.objects.create(name="Logo Co", default=True)
+    logo = io.BytesIO()
+    Image.new("RGBA", (120, 40), (230, 40, 40, 255)).save(logo, "PNG")
+    kit.logo = SimpleUploadedFile("logo.png", logo.getvalue())
+    kit.save()
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING,
+                            "SPECS": {"banners": {"sizes": ["1200x628"]}}}
+    make(settings, ["banners"])
+    job = Job.objects.get(kind="banners")
+    assert job.spec["logo_name"] == kit.logo.name and job.spec["logo_hash"]
+    run_all()
+    banner = Rendition.objects.get(kind="banners")
+    assert "logo" in banner.meta["placed"]
