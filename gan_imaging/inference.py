@@ -105,13 +105,23 @@ def model_version(role: str, name: str) -> str:
                          f"({sidecar}): {exc}") from exc
 
 
+def _version_or_missing(role: str, name: str) -> str:
+    # A model that does not exist (a brand kit naming an untrained texture) must not fail the
+    # upload that requests the job: the job fails when it runs, with the model's own message.
+    try:
+        return model_version(role, name)
+    except ModelError:
+        return "missing"
+
+
 def effective_version(pipeline: Any, spec: Any) -> str:
     """``pipeline.version``, plus a digest of the versions of the models a run of ``spec``
     may use (``pipeline.models``), e.g. ``renders-1+3f9a0c1d2e``."""
     pairs = sorted(set(pipeline.models(spec))) if pipeline.models else []
     if not pairs:
         return str(pipeline.version)
-    versions = ",".join(f"{role}:{name}={model_version(role, name)}" for role, name in pairs)
+    versions = ",".join(f"{role}:{name}={_version_or_missing(role, name)}"
+                        for role, name in pairs)
     return f"{pipeline.version}+{hashlib.sha256(versions.encode()).hexdigest()[:10]}"
 
 

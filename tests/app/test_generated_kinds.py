@@ -167,3 +167,16 @@ def test_the_brand_kits_logo_is_placed_on_the_banners(settings, media_root):
     run_all()
     banner = Rendition.objects.get(kind="banners")
     assert "logo" in banner.meta["placed"]
+
+
+def test_a_kit_naming_a_missing_texture_fails_the_job_not_the_upload(settings):
+    BrandKit.objects.create(name="Odd", default=True, background="texture:velvet")
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING,
+                            "SPECS": {"banners": {"sizes": ["300x250"]}}}
+    product = make(settings, ["banners", "thumbnails"])
+    assert Product.objects.filter(pk=product.pk).exists()
+    for job in Job.objects.all():
+        jobs.execute(job.pk, owner="w")
+    banners = Job.objects.get(kind="banners")
+    assert banners.status == "failed" and "velvet" in banners.error_message
+    assert Job.objects.get(kind="thumbnails").status == "succeeded"
