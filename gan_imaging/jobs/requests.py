@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.core.errors import QuotaExceededError, StorageError, gettext_noop
+from gan_imaging.core.errors import QuotaExceededError, SpecError, StorageError, gettext_noop
 from gan_imaging.core.imaging.decode import content_hash, read_limited
 from gan_imaging.inference import effective_version
 from gan_imaging.jobs.common import (
@@ -24,6 +24,7 @@ from gan_imaging.jobs.common import (
     queue_for,
     spec_for,
     spec_overrides,
+    stored_error,
     target_filter,
 )
 from gan_imaging.limits import upload_limits
@@ -96,7 +97,13 @@ def request(
     created: list[Job] = []
     for kind in kinds:
         pipeline = pipeline_for(kind)
-        spec = spec_for(kind, spec_overrides(instance, field_name, kind))
+        try:
+            spec = spec_for(kind, spec_overrides(instance, field_name, kind))
+        except SpecError as exc:
+            # This object's settings cannot make this kind (e.g. a banner with no headline):
+            # record a failed job with the reason instead of failing the save that asked.
+            _refused(instance, field_name, fieldfile, kind, source_hash, exc, user)
+            continue
         version = effective_version(pipeline, pipeline.spec_type.from_dict(spec))
         existing = Job.objects.filter(where, kind=kind, source_hash=source_hash, spec=spec)
         if not force and (
@@ -126,6 +133,25 @@ def request(
         ids = [job.pk for job in created]
         transaction.on_commit(partial(publish, ids), robust=True)
     return created
+
+
+def _refused(instance: models.Model, field_name: str, fieldfile: Any, kind: str,
+             source_hash: str, exc: SpecError, user: Any) -> Job:
+    """A failed Job row for a kind whose spec could not be made for ``instance``."""
+    existing = Job.objects.filter(target_filter(instance, field_name), kind=kind,
+                                  source_hash=source_hash, status=JobStatus.FAILED,
+                                  error_code=exc.code).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    return Job.objects.create(
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+        object_id=str(instance.pk), field_name=field_name, kind=kind, spec={},
+        source_name=fieldfile.name, source_hash=source_hash, status=JobStatus.FAILED,
+        error_code=exc.code, **stored_error(exc.template, exc.params), finished_at=now,
+        max_attempts=gan_settings.MAX_ATTEMPTS,
+        requested_by=user if getattr(user, "pk", None) else None,
+    )
 
 
 def publish(job_ids: list[Any]) -> int:

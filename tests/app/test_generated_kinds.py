@@ -180,3 +180,17 @@ def test_a_kit_naming_a_missing_texture_fails_the_job_not_the_upload(settings):
     banners = Job.objects.get(kind="banners")
     assert banners.status == "failed" and "velvet" in banners.error_message
     assert Job.objects.get(kind="thumbnails").status == "succeeded"
+
+
+def test_a_product_its_banner_spec_cannot_describe_is_saved_with_a_failed_job(settings):
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING,
+                            "SPECS": {"banners": {"sizes": ["300x250"]}}}
+    product = make(settings, ["thumbnails", "banners"], name=" ")  # no headline, no kit
+    assert Product.objects.filter(pk=product.pk).exists()
+    refused = Job.objects.get(kind="banners")
+    assert (refused.status, refused.error_code) == ("failed", "invalid_spec")
+    assert "headline" in refused.error_message
+    assert Job.objects.get(kind="thumbnails").status == "queued"
+    # Asking again does not pile up failed rows.
+    jobs.request(product, "image", ["banners"])
+    assert Job.objects.filter(kind="banners").count() == 1
