@@ -128,6 +128,11 @@ def check_generation(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         errors.append(Error(
             _("GAN_IMAGING['UPSCALE'] is %(value)s.") % {"value": repr(value)},
             hint=_("Use 'never', 'when_needed', 2 or 4."), id="gan_imaging.E011"))
+    if gan_settings.UPSCALE_VARIANT not in ("psnr", "gan"):
+        errors.append(Error(
+            _("GAN_IMAGING['UPSCALE_VARIANT'] is %(value)s.")
+            % {"value": repr(gan_settings.UPSCALE_VARIANT)},
+            hint=_("Use 'psnr' or 'gan'."), id="gan_imaging.E011"))
     from gan_imaging.inference import register_fonts
 
     fonts = gan_settings.FONTS

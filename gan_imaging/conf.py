@@ -77,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
     # "never", "when_needed" (up to 4x) or 2 / 4 (the largest factor allowed). A spec's own
     # max_upscale in SPECS wins.
     "UPSCALE": "when_needed",
+    # Which bundled upscalers: "psnr" (faithful, the benchmarked default) or "gan" (sharper
+    # texture, about 1 dB lower PSNR). A model the shop trained (arch "sr") replaces either.
+    "UPSCALE_VARIANT": "psnr",
     # Extra fonts for banners, {"key": "/path/font.ttf"}; a brand kit names a key as its Latin
     # or Chinese font ("key-bold" picks a bold file registered under that name).
     "FONTS": {},

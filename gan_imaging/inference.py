@@ -71,7 +71,7 @@ def _bundled(role: str, name: str) -> Path:
         scale = {"x2": 2, "x4": 4}.get(name)
         if scale is None:
             raise ModelError(f"There is no super-resolution model {name!r}; use x2 or x4.")
-        return gan.bundled_sr_path(scale)
+        return gan.bundled_sr_path(scale, variant=str(gan_settings.UPSCALE_VARIANT))
     if role == "cutout":
         from gan_imaging.core.vision.segnet import BUNDLED_CUTOUT
 

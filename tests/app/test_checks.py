@@ -52,6 +52,8 @@ def test_settings_reload_on_override(settings):
 def test_bad_upscale_setting_is_an_error(settings):
     settings.GAN_IMAGING = {**settings.GAN_IMAGING, "UPSCALE": "always"}
     assert "gan_imaging.E011" in ids()
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "UPSCALE": 2, "UPSCALE_VARIANT": "sharp"}
+    assert "gan_imaging.E011" in ids()
 
 
 def test_unreadable_banner_font_is_an_error(settings, tmp_path):

@@ -194,3 +194,13 @@ def test_a_product_its_banner_spec_cannot_describe_is_saved_with_a_failed_job(se
     # Asking again does not pile up failed rows.
     jobs.request(product, "image", ["banners"])
     assert Job.objects.filter(kind="banners").count() == 1
+
+
+def test_the_gan_sharpened_upscalers_can_be_chosen(settings):
+    psnr = model_version("sr", "x2")
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "UPSCALE_VARIANT": "gan"}
+    assert model_version("sr", "x2").startswith("sr-x2-gan-") and model_version("sr", "x2") != psnr
+    from gan_imaging import inference
+
+    out = inference.upscale(Image.new("RGB", (16, 12), (20, 120, 200)), 4)
+    assert out.size == (64, 48) and out.info["model_version"].startswith("sr-x4-gan-")
