@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from gan_imaging.core.errors import ConfigurationError, ModelError
+from gan_imaging.core.errors import ConfigurationError, gettext_noop
 from gan_imaging.core.gan import checkpoint as ckpt_io
 from gan_imaging.core.gan.checkpoint import Checkpoint
 from gan_imaging.core.gan.config import TrainConfig
@@ -159,7 +158,7 @@ def train_sr(
     optimisers: how the GAN-sharpened variant is fine-tuned from the PSNR model.
     progress metrics: loss_d, loss_g, l1, adv, fm, psnr (dB, batch, [0, 1] scale), sec_per_step.
     """
-    from gan_imaging.core.gan.train import _checkpoint, _restore, setup
+    from gan_imaging.core.gan.train import MetricLog, _checkpoint, _restore, setup
 
     device, use_bf16, rng, G, D = setup(config)
     if not isinstance(G, SRGenerator) or not isinstance(D, PatchDiscriminator):
@@ -190,28 +189,11 @@ def train_sr(
             return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
-    metrics: dict[str, float] = {}
-    logged: list[tuple[torch.Tensor, ...]] = []
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    t_log = t0
+    log = MetricLog(METRIC_KEYS, config.steps, progress, gettext_noop(
+        "Upscaler training diverged at step %(step)s (loss is not a number). Lower the "
+        "learning rates or the adversarial weight, then train again."))
     step = start
     zero = torch.zeros((), device=device)
-
-    def flush() -> None:
-        nonlocal t_log
-        values = torch.stack([torch.stack(v) for v in logged]).mean(0).tolist()
-        now = time.perf_counter()
-        metrics.update(zip(METRIC_KEYS, values))
-        metrics["sec_per_step"] = (now - t_log) / len(logged)
-        t_log = now
-        logged.clear()
-        if not all(math.isfinite(v) for v in values):
-            raise ModelError(
-                f"Upscaler training diverged at step {step} (loss is not a number). Lower the "
-                "learning rates or the adversarial weight, then train again."
-            )
-        if progress is not None:
-            progress(step, config.steps, dict(metrics))
 
     G.train()
     D.train()
@@ -263,12 +245,5 @@ def train_sr(
         with torch.no_grad():
             mse = ((sr.detach().clamp(-1, 1) - hr) / 2).pow(2).mean().clamp_min(1e-10)
             psnr = -10 * torch.log10(mse)
-        logged.append(tuple(t.detach().float() for t in (loss_d, loss_g, l1, adv, fm, psnr)))
-        if step % config.log_every == 0 or step == config.steps:
-            flush()
-    if logged:
-        flush()
-    metrics["train_s"] = time.perf_counter() - t0
-    metrics["train_cpu_s"] = time.process_time() - cpu0
-    metrics["steps_done"] = float(step)
-    return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, metrics)
+        log.add(step, (loss_d, loss_g, l1, adv, fm, psnr), every=config.log_every)
+    return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, log.finish(step))

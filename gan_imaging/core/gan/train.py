@@ -44,6 +44,54 @@ TEXTURE_PAD_CELLS = 1
 METRIC_KEYS = ("loss_d", "loss_g", "r1", "logit_real", "logit_fake")
 
 
+class MetricLog:
+    """Per-step metric tensors averaged over each log interval with one host sync (not one
+    per step: that matters on GPUs), checked for divergence, and reported to ``progress``.
+
+    ``keys`` name the values :meth:`add` receives; ``diverged`` is the error template (with a
+    ``%(step)s`` parameter) raised as ModelError when an average is not finite. ``metrics``
+    ends with the last averages, ``sec_per_step``, ``train_s``, ``train_cpu_s`` (all threads;
+    robust to a busy host) and ``steps_done``.
+    """
+
+    def __init__(self, keys: tuple[str, ...], total: int, progress: Progress | None,
+                 diverged: str) -> None:
+        self.keys, self.total, self.progress, self.diverged = keys, total, progress, diverged
+        self.metrics: dict[str, float] = {}
+        self._logged: list[tuple[torch.Tensor, ...]] = []
+        self._t0, self._cpu0 = time.perf_counter(), time.process_time()
+        self._t_log = self._t0
+
+    def add(self, step: int, values: tuple[torch.Tensor, ...], *, every: int) -> None:
+        """Record one step's values; report when ``step`` is a multiple of ``every`` or the
+        last step."""
+        self._logged.append(tuple(t.detach().float() for t in values))
+        if step % every == 0 or step == self.total:
+            self.flush(step)
+
+    def flush(self, step: int) -> None:
+        if not self._logged:
+            return
+        values = torch.stack([torch.stack(v) for v in self._logged]).mean(0).tolist()
+        now = time.perf_counter()
+        self.metrics.update(zip(self.keys, values))
+        self.metrics["sec_per_step"] = (now - self._t_log) / len(self._logged)
+        self._t_log = now
+        self._logged.clear()
+        if not all(math.isfinite(v) for v in values):
+            raise ModelError(gettext_noop(self.diverged), params={"step": step})
+        if self.progress is not None:
+            self.progress(step, self.total, dict(self.metrics))
+
+    def finish(self, step: int) -> dict[str, float]:
+        """Report what is left (training stopped between two log points); the final metrics."""
+        self.flush(step)
+        self.metrics["train_s"] = time.perf_counter() - self._t0
+        self.metrics["train_cpu_s"] = time.process_time() - self._cpu0
+        self.metrics["steps_done"] = float(step)
+        return self.metrics
+
+
 def setup(config: TrainConfig) -> tuple[torch.device, bool, torch.Generator, Any, Any]:
     """What every training loop starts from: the device, whether bf16 autocast is on (CUDA
     only), the data RNG seeded by ``config.seed``, and freshly built G and D on the device
@@ -111,31 +159,10 @@ def train(
     def augment(x: torch.Tensor) -> torch.Tensor:
         return diff_augment(x, config.diffaugment, rng) if config.diffaugment else x
 
-    metrics: dict[str, float] = {}
-    logged: list[tuple[torch.Tensor, ...]] = []
-    t0, cpu0 = time.perf_counter(), time.process_time()
-    t_log = t0
+    log = MetricLog(METRIC_KEYS, config.steps, progress, gettext_noop(
+        "GAN training diverged at step %(step)s (loss is not a number). Lower the "
+        "learning rates or enable R1 (r1_gamma), then train again."))
     step = start
-
-    def flush() -> None:
-        # One host sync per log interval, not per step (matters on GPUs).
-        nonlocal t_log
-        values = torch.stack([torch.stack(v) for v in logged]).mean(0).tolist()
-        now = time.perf_counter()
-        metrics.update(zip(METRIC_KEYS, values))
-        metrics["sec_per_step"] = (now - t_log) / len(logged)
-        t_log = now
-        logged.clear()
-        if not all(math.isfinite(v) for v in values):
-            raise ModelError(
-                gettext_noop(
-                    "GAN training diverged at step %(step)s (loss is not a number). Lower the "
-                    "learning rates or enable R1 (r1_gamma), then train again."
-                ),
-                params={"step": step},
-            )
-        if progress is not None:
-            progress(step, config.steps, dict(metrics))
 
     G.train()
     D.train()
@@ -176,18 +203,9 @@ def train(
             ema.update(G)
         step += 1
 
-        logged.append(
-            (loss_d, loss_g, r1, real_logits.mean(), fake_logits.mean())  # all detached below
-        )
-        logged[-1] = tuple(t.detach() for t in logged[-1])
-        if step % config.log_every == 0 or step == config.steps:
-            flush()
-    if logged:  # stopped early between two log points
-        flush()
-    metrics["train_s"] = time.perf_counter() - t0
-    metrics["train_cpu_s"] = time.process_time() - cpu0  # all threads; robust to a busy host
-    metrics["steps_done"] = float(step)
-    return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, metrics)
+        log.add(step, (loss_d, loss_g, r1, real_logits.mean(), fake_logits.mean()),
+                every=config.log_every)
+    return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, log.finish(step))
 
 
 class _ImageSampler:
