@@ -9,6 +9,7 @@ that uses it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -99,10 +100,17 @@ def model_version(role: str, name: str) -> str:
         return model.version
     sidecar = _bundled(role, name).with_suffix(".json")
     try:
-        return str(json.loads(sidecar.read_text(encoding="utf-8"))["model_version"])
+        return _sidecar_version(str(sidecar), sidecar.stat().st_mtime_ns)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"The bundled {role} model {name!r} has no readable sidecar "
                          f"({sidecar}): {exc}") from exc
+
+
+@functools.lru_cache(maxsize=64)
+def _sidecar_version(path: str, mtime_ns: int) -> str:
+    # Every upload asks for the versions of the models its kinds may use: read each bundled
+    # sidecar once per process (and again only if the file changes).
+    return str(json.loads(Path(path).read_text(encoding="utf-8"))["model_version"])
 
 
 def _version_or_missing(role: str, name: str) -> str:

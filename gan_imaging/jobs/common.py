@@ -75,20 +75,23 @@ def queue_for(kind: str) -> str:
 
 
 def spec_overrides(instance: models.Model, field_name: str, kind: str) -> dict[str, Any]:
-    """Per-object spec options: the merchant's focal point for kinds that crop; brand kit and
-    copy for banners."""
+    """Per-object spec options, by what the kind's spec accepts: the merchant's focal point
+    (kinds that crop), the brand kit and banner copy (kinds with a headline)."""
     from dataclasses import fields
 
     from gan_imaging.models import FocalPoint
 
-    if kind == "banners":
+    accepts = {f.name for f in fields(pipeline_for(kind).spec_type)}
+    options: dict[str, Any] = {}
+    if "headline" in accepts:
         from gan_imaging.brand import banner_options
 
-        return banner_options(instance)
-    if "focal_point" not in {f.name for f in fields(pipeline_for(kind).spec_type)}:
-        return {}
-    point = FocalPoint.objects.filter(target_filter(instance, field_name)).first()
-    return {"focal_point": [point.x, point.y]} if point else {}
+        options.update(banner_options(instance))
+    if "focal_point" in accepts:
+        point = FocalPoint.objects.filter(target_filter(instance, field_name)).first()
+        if point:
+            options["focal_point"] = [point.x, point.y]
+    return options
 
 
 def upscale_factor() -> int:
