@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import os
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from PIL import Image
 
 from gan_imaging.core.errors import ModelError, SpecError, gettext_noop
 from gan_imaging.core.gan.checkpoint import Checkpoint
-from gan_imaging.core.gan.inference import get_model
+from gan_imaging.core.gan.inference import get_model, run_with_oom_fallback
 from gan_imaging.core.gan.nets.sr import SCALES, SRGenerator
 from gan_imaging.core.gan.weights import WEIGHTS_DIR
 
@@ -180,7 +181,9 @@ def upscale(
     tile: tile side in input pixels (>= 8). overlap: context per tile side in input pixels
     (default: the net's receptive radius, which makes tiling exact). batch: tiles per forward.
     Returns ``"RGBA"`` for inputs with transparency, ``"L"`` for grey inputs, else ``"RGB"``;
-    the size is exactly ``(width * scale, height * scale)``.
+    the size is exactly ``(width * scale, height * scale)``. Out of GPU memory, the tile
+    batch is halved down to 1, then the CPU is used, then :class:`OutOfMemoryError` is raised
+    (the result does not depend on the batch).
     """
     if scale not in SCALES:
         raise SpecError(
@@ -191,8 +194,27 @@ def upscale(
     ckpt = _resolve(model, scale, device)
     G = ckpt.generator.eval()
     assert isinstance(G, SRGenerator)  # checked by _resolve
-    dev = next(G.parameters()).device
     context = G.margin if overlap is None else overlap
+    on_gpu = next(G.parameters()).device.type != "cpu"
+
+    def on_cpu(size: int) -> Image.Image:
+        cpu_net = copy.deepcopy(G).to("cpu")
+        assert isinstance(cpu_net, SRGenerator)
+        return _upscale(cpu_net, image, tile, context, size)
+
+    return run_with_oom_fallback(
+        lambda size: _upscale(G, image, tile, context, size),
+        batch,
+        cpu_fallback=on_cpu if on_gpu else None,
+        what=f"upscaling a {image.width}x{image.height} image x{scale}",
+    )
+
+
+def _upscale(G: SRGenerator, image: Image.Image, tile: int, context: int, batch: int
+             ) -> Image.Image:
+    """:func:`upscale` with a resolved net, its context (px) and a tile batch size."""
+    scale = G.scale
+    dev = next(G.parameters()).device
     grey = image.mode in ("L", "LA", "I", "I;16", "F", "1")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     rgba = np.asarray(image.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32)

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
-from gan_imaging.core.errors import ConfigurationError, ModelError, SpecError
+from gan_imaging.core.errors import ConfigurationError, ModelError, OutOfMemoryError, SpecError
 from gan_imaging.core.gan import Checkpoint, TrainConfig, build_nets, load, save, train
 from gan_imaging.core.gan.degrade import degrade, downscale
 from gan_imaging.core.gan.nets.sr import SRGenerator
@@ -102,6 +102,32 @@ def test_deterministic_and_batch_independent():
     assert a == upscale(im, ck, scale=4, tile=16, batch=1).tobytes()
     b = np.frombuffer(upscale(im, ck, scale=4, tile=16, batch=5).tobytes(), np.uint8)
     assert np.abs(b.astype(int) - np.frombuffer(a, np.uint8)).max() <= 1
+
+
+def _oom_above(G: SRGenerator, limit: int, calls: list[int]) -> None:
+    """Make ``G`` raise CUDA out-of-memory for batches over ``limit`` tiles (-1: always)."""
+    forward = G.forward
+
+    def guarded(x: torch.Tensor) -> torch.Tensor:
+        calls.append(x.shape[0])
+        if limit < 0 or x.shape[0] > limit:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return forward(x)
+
+    G.forward = guarded  # type: ignore[method-assign]
+
+
+def test_out_of_memory_halves_the_tile_batch_then_fails_clearly():
+    im, ck = _photo(), _model(2)
+    want = np.asarray(upscale(im, ck, scale=2, tile=8, batch=1), dtype=int)
+    calls: list[int] = []
+    _oom_above(ck.generator, 2, calls)
+    got = np.asarray(upscale(im, ck, scale=2, tile=8, batch=8), dtype=int)
+    assert calls[:2] == [8, 4] and max(calls[2:]) == 2  # 8 and 4 refused, then 2 at a time
+    assert np.abs(got - want).max() <= 1
+    _oom_above(ck.generator, -1, [])
+    with pytest.raises(OutOfMemoryError, match="Not enough memory for upscaling a 40x30 image"):
+        upscale(im, ck, scale=2, tile=8, batch=8)
 
 
 def test_alpha_is_premultiplied_without_fringes():
