@@ -19,8 +19,10 @@ corpus. Renditions over 0.25 MP may settle one grid step above the exact answer
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import os
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -264,10 +266,11 @@ def _mode_items(
     auto: bool,
     background: tuple[int, int, int],
     upscaled: dict[str, object] | None,
-) -> list[_Item]:
+) -> Iterator[_Item]:
     """Resize ``image`` (the source, or its ``factor``× upscale) to each of ``widths``
-    (descending) in a cascade: after the first (cropping) resize, each shrinks the last."""
-    items: list[_Item] = []
+    (descending) in a cascade: after the first (cropping) resize, each shrinks the last.
+    Yields each item as soon as it is made, so its encodes can start while the next
+    width is resized."""
     current, box = image, _scaled_box(mode.box, factor)
     # A fill box is in source px; fit regions scale with the image.
     region = mode.region(image.size) if mode.box is None else (
@@ -278,8 +281,7 @@ def _mode_items(
         box = None
         flat = flatten(current, background) if current.mode == "RGBA" else current
         ref = SsimReference(luma(flat)) if auto else None
-        items.append(_Item(mode, width, current, flat, ref, upscaled))
-    return items
+        yield _Item(mode, width, current, flat, ref, upscaled)
 
 
 def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
@@ -310,19 +312,23 @@ def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for m, mode in enumerate(modes):
             region_w = mode.region(image.size)[0]
-            items: list[_Item] = []
+            made: list[Iterator[_Item]] = []
+            wide: list[int] = []
             if big is not None:
                 wide = [w for w in spec.widths if region_w + 1e-6 < w <= region_w * factor + 1e-6]
-                items += _mode_items(big, mode, wide, factor=factor, auto=auto,
-                                     background=background, upscaled=upscaled)  # fmt: skip
+                made.append(_mode_items(big, mode, wide, factor=factor, auto=auto,
+                                        background=background, upscaled=upscaled))  # fmt: skip
             own = [w for w in spec.widths if w <= region_w + 1e-6]
-            widths = own if (own or items) else plan_widths(spec, region_w)
-            items += _mode_items(image, mode, widths, factor=1, auto=auto,
-                                 background=background, upscaled=None)  # fmt: skip
-            if not auto:  # no chain to wait for
-                for k, item in enumerate(items):
+            widths = own if (own or wide) else plan_widths(spec, region_w)
+            made.append(_mode_items(image, mode, widths, factor=1, auto=auto,
+                                    background=background, upscaled=None))  # fmt: skip
+            items: list[_Item] = []
+            for item in itertools.chain(*made):
+                if not auto:  # no chain to wait for: encode while the next width is resized
                     for fmt in formats:
-                        futures.append(pool.submit(_task, [item], [k], m, fmt, spec, background))
+                        futures.append(pool.submit(_task, [item], [len(items)], m, fmt, spec,
+                                                   background))  # fmt: skip
+                items.append(item)
             if mode.aspect is None and items:
                 smallest_fit = items[-1].image
             if auto:
