@@ -124,7 +124,7 @@ def _version_or_missing(role: str, name: str) -> str:
 
 def effective_version(pipeline: Any, spec: Any) -> str:
     """``pipeline.version``, plus a digest of the versions of the models a run of ``spec``
-    may use (``pipeline.models``), e.g. ``renders-1+3f9a0c1d2e``."""
+    may use (``pipeline.models``), e.g. ``renders-2+3f9a0c1d2e``."""
     pairs = sorted(set(pipeline.models(spec))) if pipeline.models else []
     if not pairs:
         return str(pipeline.version)

@@ -32,7 +32,7 @@ from gan_imaging.core.vision.compose import compose_scene, duotone, palette_for
 from gan_imaging.core.vision.cutout import METHODS, cutout
 from gan_imaging.core.vision.packshot import extract_product, render_packshot
 
-VERSION = "renders-1"
+VERSION = "renders-2"
 OUTPUTS = ("packshot", "cutout", "scenes")
 #: Photos are reduced to this long side (px) before cutting out: packshots never need more.
 WORK_SIDE = 2048

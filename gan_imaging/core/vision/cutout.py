@@ -149,10 +149,35 @@ def network_matte(image: Image.Image, model: SegModel) -> np.ndarray:
     refined = guided_filter(grey, up, radius, 1e-3)
     # The net's edge is ~1 input px wide; steepen the refined ramp back to a crisp matte.
     alpha = np.clip((refined - 0.5) * 2.0 + 0.5, 0.0, 1.0)
-    out = Image.fromarray((alpha * 255 + 0.5).astype(np.uint8), "L")
+    out = Image.fromarray(drop_specks((alpha * 255 + 0.5).astype(np.uint8)), "L")
     if out.size != image.size:
         out = out.resize(image.size, Image.Resampling.BILINEAR)
     return np.asarray(out)
+
+
+#: Separate parts of a network matte smaller than this share of its largest part are dropped.
+SPECK_SHARE = 0.25
+
+
+def drop_specks(alpha: np.ndarray, share: float = SPECK_SHARE) -> np.ndarray:
+    """``alpha`` uint8 (H, W) without its stray detections: parts (8-connected regions of
+    alpha ≥ 128) smaller than ``share`` (0–1) of the largest part are cleared, with the soft
+    fringe (3 px) around them. A product photo shows one product; on busy backgrounds the
+    small network also fires on bits of the scene (a second product in the background photo,
+    a bright patch), and those come out as separate, smaller parts."""
+    on = alpha >= 128
+    labels, n = ndimage.label(on, structure=np.ones((3, 3), bool))
+    if n <= 1:
+        return alpha
+    sizes = ndimage.sum_labels(on, labels, index=np.arange(1, n + 1))
+    small = np.nonzero(sizes < share * sizes.max())[0] + 1
+    if small.size == 0:
+        return alpha
+    drop = np.isin(labels, small)
+    near_kept = ndimage.binary_dilation(on & ~drop, iterations=3)
+    fringe = ndimage.binary_dilation(drop, iterations=3) & ~near_kept
+    out: np.ndarray = np.where(drop | fringe, 0, alpha).astype(np.uint8)
+    return out
 
 
 def cutout(

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from gan_imaging.core.errors import ModelError, SpecError
 from gan_imaging.core.vision import segnet
-from gan_imaging.core.vision.cutout import apply_matte, cutout, guided_filter
+from gan_imaging.core.vision.cutout import apply_matte, cutout, drop_specks, guided_filter
 
 
 @pytest.fixture(autouse=True)
@@ -86,6 +86,22 @@ def test_busy_background_goes_to_the_network():
     alpha = np.asarray(m.alpha)
     assert m.method == "network" and m.model_version == model.model_version
     assert alpha.shape == (48, 64) and alpha.dtype == np.uint8
+
+
+def test_stray_parts_of_a_network_matte_are_dropped_with_their_fringe():
+    alpha = np.zeros((100, 100), np.uint8)
+    alpha[10:60, 10:60] = 255  # the product: 2,500 px
+    alpha[9, 10:60] = 100  # its soft edge stays
+    alpha[70:95, 70:95] = 255  # a second part, 625 px = 25 % of the largest: kept
+    alpha[5:12, 80:87] = 255  # a speck, 49 px: dropped ...
+    alpha[4, 80:87] = 90  # ... with its soft fringe
+    out = drop_specks(alpha)
+    assert out[5:13, 79:88].max() == 0 and out[4].max() == 0
+    assert np.array_equal(out[13:, :], alpha[13:, :]) and np.array_equal(out[:, :70], alpha[:, :70])
+    assert np.array_equal(drop_specks(out), out)
+    single = np.zeros((20, 20), np.uint8)
+    single[5:9, 5:9] = 200
+    assert drop_specks(single) is single
 
 
 def test_unknown_method_is_refused():
