@@ -113,7 +113,8 @@ def _resolve(model: ModelRef, device: str | torch.device) -> Checkpoint:
     return model if isinstance(model, Checkpoint) else get_model(model, device)
 
 
-def _cpu_copy(ckpt: Checkpoint) -> torch.nn.Module:
+def cpu_copy(ckpt: Checkpoint) -> torch.nn.Module:
+    """A CPU copy of ``ckpt``'s generator (the out-of-memory fallback runs on it)."""
     return copy.deepcopy(ckpt.generator).to("cpu")
 
 
@@ -142,7 +143,7 @@ def sample_images(
     return run_with_oom_fallback(
         lambda size: run(G, size),
         batch_size,
-        cpu_fallback=(lambda size: run(_cpu_copy(ckpt), size)) if on_gpu else None,
+        cpu_fallback=(lambda size: run(cpu_copy(ckpt), size)) if on_gpu else None,
         what=f"sampling {n} images",
     )
 
@@ -171,7 +172,7 @@ def sample_texture(
         chunk,
         min_batch=64,
         cpu_fallback=(
-            (lambda size: generate_texture(_cpu_copy(ckpt), width, height, seed=seed, chunk=size))
+            (lambda size: generate_texture(cpu_copy(ckpt), width, height, seed=seed, chunk=size))
             if on_gpu
             else None
         ),

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import os
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from PIL import Image
 
 from gan_imaging.core.errors import ModelError, SpecError, gettext_noop
 from gan_imaging.core.gan.checkpoint import Checkpoint
-from gan_imaging.core.gan.inference import get_model, run_with_oom_fallback
+from gan_imaging.core.gan.inference import cpu_copy, get_model, run_with_oom_fallback
 from gan_imaging.core.gan.nets.sr import SCALES, SRGenerator
 from gan_imaging.core.gan.weights import WEIGHTS_DIR
 
@@ -197,22 +196,21 @@ def upscale(
     context = G.margin if overlap is None else overlap
     on_gpu = next(G.parameters()).device.type != "cpu"
 
-    def on_cpu(size: int) -> Image.Image:
-        cpu_net = copy.deepcopy(G).to("cpu")
-        assert isinstance(cpu_net, SRGenerator)
-        return _upscale(cpu_net, image, tile, context, size)
-
     return run_with_oom_fallback(
         lambda size: _upscale(G, image, tile, context, size),
         batch,
-        cpu_fallback=on_cpu if on_gpu else None,
+        cpu_fallback=(
+            (lambda size: _upscale(cpu_copy(ckpt), image, tile, context, size)) if on_gpu else None
+        ),
         what=f"upscaling a {image.width}x{image.height} image x{scale}",
     )
 
 
-def _upscale(G: SRGenerator, image: Image.Image, tile: int, context: int, batch: int
+def _upscale(G: torch.nn.Module, image: Image.Image, tile: int, context: int, batch: int
              ) -> Image.Image:
-    """:func:`upscale` with a resolved net, its context (px) and a tile batch size."""
+    """:func:`upscale` with a resolved net (an :class:`SRGenerator`), its context (px) and a
+    tile batch size."""
+    assert isinstance(G, SRGenerator)
     scale = G.scale
     dev = next(G.parameters()).device
     grey = image.mode in ("L", "LA", "I", "I;16", "F", "1")
