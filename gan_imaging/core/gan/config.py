@@ -34,6 +34,11 @@ class TrainConfig:
         (a multiple of 16 and of the generator's scale).
     name: a short label for the model version, e.g. ``"brick"`` -> ``texture-brick-1a2b3c4d``.
     log_every: ``progress`` is called every this many steps and at the end.
+    lr_decay: share of the run, in [0, 1], at its end over which both learning rates fall
+        linearly to 0 (0: constant rates). Ignored by ``sr``, which has its own cosine schedule.
+    info_weight: InfoGAN mutual-information weight (0 off) for architectures built with a
+        categorical code (``dcgan28``'s ``n_codes``): D's code head learns to recover G's code
+        from fakes and G is rewarded when it can, so each code becomes a distinct mode.
 
     Super-resolution (``arch="sr"``) reads ``crop`` as the side of the high-resolution training
     patches (low-resolution side ``crop / scale``) and ignores ``diffaugment`` and ``r1_*``:
@@ -70,6 +75,8 @@ class TrainConfig:
     fm_weight: float = 0.0
     degradation: str = "light"
     pixel_loss: str = "l1"
+    info_weight: float = 0.0
+    lr_decay: float = 0.0
 
     def __post_init__(self) -> None:
         # Freeze a private copy so a caller mutating its dict cannot change a running config.
@@ -94,8 +101,10 @@ class TrainConfig:
             problems.append(f"crop must be a positive multiple of 16 (got {self.crop})")
         if self.log_every < 1:
             problems.append("log_every must be >= 1")
-        if self.warmup_steps < 0 or self.adv_weight < 0 or self.fm_weight < 0:
-            problems.append("warmup_steps, adv_weight and fm_weight must be >= 0")
+        if not 0.0 <= self.lr_decay <= 1.0:
+            problems.append(f"lr_decay must be in [0, 1] (got {self.lr_decay})")
+        if min(self.warmup_steps, self.adv_weight, self.fm_weight, self.info_weight) < 0:
+            problems.append("warmup_steps, adv_weight, fm_weight and info_weight must be >= 0")
         if self.pixel_loss not in ("l1", "l2"):
             problems.append(f"pixel_loss must be 'l1' or 'l2' (got {self.pixel_loss!r})")
         if self.degradation not in DEGRADATIONS:

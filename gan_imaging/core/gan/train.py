@@ -41,7 +41,7 @@ TrainData = torch.Tensor | Sequence[torch.Tensor]
 # fraction of the cost of the full margin.
 TEXTURE_PAD_CELLS = 1
 
-METRIC_KEYS = ("loss_d", "loss_g", "r1", "logit_real", "logit_fake")
+METRIC_KEYS = ("loss_d", "loss_g", "r1", "logit_real", "logit_fake", "info")
 
 
 class MetricLog:
@@ -90,6 +90,19 @@ class MetricLog:
         self.metrics["train_cpu_s"] = time.process_time() - self._cpu0
         self.metrics["steps_done"] = float(step)
         return self.metrics
+
+
+def set_lr_for_step(config: TrainConfig, step: int,
+                    optimizers: tuple[tuple[torch.optim.Optimizer, float], ...]) -> None:
+    """Apply ``config.lr_decay``: each optimiser's rate is its base rate until the last
+    ``lr_decay`` share of ``config.steps``, then falls linearly to 0 at the final step. A
+    function of the step alone, so resumed runs follow the same schedule."""
+    if config.lr_decay <= 0:
+        return
+    left = (config.steps - step) / (config.lr_decay * config.steps)
+    for opt, base in optimizers:
+        for group in opt.param_groups:
+            group["lr"] = base * min(1.0, max(0.0, left))
 
 
 def setup(config: TrainConfig) -> tuple[torch.device, bool, torch.Generator, Any, Any]:
@@ -143,6 +156,12 @@ def train(
     device, use_bf16, rng, G, D = setup(config)
     spatial = G.latent_kind == LATENT_SPATIAL
     sampler = _TextureSampler(data, G, config, device) if spatial else _ImageSampler(data, device)
+    info = config.info_weight > 0
+    if info and not (getattr(G, "n_codes", 0) and hasattr(D, "forward_info")):
+        raise ConfigurationError(
+            f"info_weight needs an architecture built with a categorical code "
+            f"(dcgan28 with n_codes > 0); {config.arch} {dict(config.arch_kwargs)} has none."
+        )
 
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=config.betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=config.betas)
@@ -169,17 +188,22 @@ def train(
     while step < config.steps:
         if should_stop is not None and should_stop():
             break
+        set_lr_for_step(config, step, ((opt_g, config.lr_g), (opt_d, config.lr_d)))
         # --- discriminator ---
         real = sampler.real(config.batch_size, rng)
         with torch.no_grad(), autocast():
-            fake = sampler.fake(G, config.batch_size, rng)
+            fake, code = sampler.fake_and_code(G, config.batch_size, rng)
         do_r1 = config.r1_gamma > 0 and step % config.r1_interval == 0
         if do_r1:
             real = real.detach().requires_grad_(True)
         with autocast():
             real_logits = D(augment(real)).float()
-            fake_logits = D(augment(fake.float())).float()
+            fake_logits, code_logits = _d_fake(D, augment(fake.float()), info)
         loss_d = d_loss(config.loss, real_logits, fake_logits)
+        info_d = torch.zeros((), device=device)
+        if info:
+            info_d = nn.functional.cross_entropy(code_logits, code)
+            loss_d = loss_d + config.info_weight * info_d
         r1 = torch.zeros((), device=device)
         if do_r1:
             r1 = r1_penalty(real_logits, real)
@@ -192,9 +216,11 @@ def train(
         # --- generator ---
         D.requires_grad_(False)  # G's step needs gradients through D, not for D's weights
         with autocast():
-            fake = sampler.fake(G, config.batch_size, rng)
-            fake_logits_g = D(augment(fake)).float()
+            fake, code = sampler.fake_and_code(G, config.batch_size, rng)
+            fake_logits_g, code_logits = _d_fake(D, augment(fake), info)
         loss_g = g_loss(config.loss, fake_logits_g)
+        if info:  # InfoGAN: G is rewarded when D's code head can tell its code back
+            loss_g = loss_g + config.info_weight * nn.functional.cross_entropy(code_logits, code)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
@@ -203,9 +229,17 @@ def train(
             ema.update(G)
         step += 1
 
-        log.add(step, (loss_d, loss_g, r1, real_logits.mean(), fake_logits.mean()),
+        log.add(step, (loss_d, loss_g, r1, real_logits.mean(), fake_logits.mean(), info_d),
                 every=config.log_every)
     return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, log.finish(step))
+
+
+def _d_fake(D: Any, x: torch.Tensor, info: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """D's logits (float32) for fakes and, with InfoGAN on, its code logits (float32)."""
+    if not info:
+        return D(x).float(), None
+    logits, code_logits = D.forward_info(x)
+    return logits.float(), code_logits.float()
 
 
 class _ImageSampler:
@@ -223,9 +257,11 @@ class _ImageSampler:
         idx = torch.randint(0, self.data.shape[0], (batch,), generator=rng)
         return self.data[idx.to(self.data.device)]
 
-    def fake(self, G: Any, batch: int, rng: torch.Generator) -> torch.Tensor:
+    def fake_and_code(self, G: Any, batch: int, rng: torch.Generator
+                      ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Generated images and, for a generator with a categorical code, the codes (B,)."""
         z = torch.randn(batch, G.z_dim, generator=rng).to(self.data.device)
-        return G(z)
+        return G(z), (G.latent_code(z) if getattr(G, "n_codes", 0) else None)
 
 
 class _TextureSampler:
@@ -265,11 +301,12 @@ class _TextureSampler:
             out.append(e[:, y : y + c, x : x + c])
         return torch.stack(out)
 
-    def fake(self, G: Any, batch: int, rng: torch.Generator) -> torch.Tensor:
+    def fake_and_code(self, G: Any, batch: int, rng: torch.Generator
+                      ) -> tuple[torch.Tensor, None]:
         noise = torch.randn(batch, G.z_dim, self.cells, self.cells, generator=rng)
         phase = torch.rand(batch, G.n_periodic, generator=rng) * (2 * math.pi)
         img = G(noise.to(self.device), phase.to(self.device))
-        return img[:, :, self.cut : self.cut + self.crop, self.cut : self.cut + self.crop]
+        return img[:, :, self.cut : self.cut + self.crop, self.cut : self.cut + self.crop], None
 
 
 def _check_range(x: torch.Tensor) -> None:

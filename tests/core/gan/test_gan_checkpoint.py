@@ -28,6 +28,15 @@ def test_round_trip_gives_identical_outputs_for_the_same_seed(trained, tmp_path)
     assert loaded.discriminator is not None and "rng" in loaded.train_state
 
 
+def test_round_trip_with_a_categorical_code(make_config, digits, tmp_path):
+    kwargs = {**make_config().arch_kwargs, "n_codes": 3}
+    ckpt = train(make_config(steps=2, arch_kwargs=kwargs, info_weight=1.0), digits)
+    loaded = load(save(ckpt, tmp_path)[0])
+    assert loaded.arch_kwargs["n_codes"] == 3
+    assert torch.equal(sample_images(ckpt, 4, seed=3, device="cpu"),
+                       sample_images(loaded, 4, seed=3, device="cpu"))
+
+
 def test_sidecar_records_what_a_rendition_needs(trained, tmp_path):
     _, sidecar = save(trained, tmp_path / "mnist")
     meta = json.loads(sidecar.read_text())

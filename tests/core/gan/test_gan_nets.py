@@ -49,6 +49,25 @@ def test_seed_generator_fixed_to_28x28_and_discriminator_returns_logits():
     assert (D(img) > 1).all()
 
 
+def test_dcgan28_categorical_code_changes_the_image_and_feeds_the_code_head(tiny_kw):
+    torch.manual_seed(0)
+    nets = build_nets("dcgan28", {**tiny_kw["dcgan28"], "n_codes": 3})
+    G, D = nets.generator, nets.discriminator
+    z = torch.randn(5, G.z_dim)
+    assert G.latent_code(z).tolist() == z[:, :3].argmax(1).tolist()
+    # Moving only which of the first 3 entries is largest switches the code's learned map.
+    z2 = z.clone()
+    z2[:, :3] = z[:, :3].roll(1, dims=1)
+    assert not torch.equal(G.latent_code(z), G.latent_code(z2))
+    with torch.no_grad():
+        img = G(z)
+        logits, code_logits = D.forward_info(img)
+    assert img.shape == (5, 1, 28, 28) and logits.shape == (5,) and code_logits.shape == (5, 3)
+    assert torch.allclose(logits, D(img))
+    with pytest.raises(ValueError, match="n_codes"):
+        build_nets("dcgan28", {**tiny_kw["dcgan28"], "n_codes": 99})
+
+
 @pytest.mark.parametrize("arch", ["dcgan28", "dcgan64"])
 def test_wrong_input_shapes_are_rejected(arch, tiny_kw):
     nets = build_nets(arch, tiny_kw[arch])

@@ -40,12 +40,16 @@ class Generator28(nn.Module):
 
     latent_kind = LATENT_VECTOR
 
-    def __init__(self, *, z_dim: int = 100, width: int = 128, norm: str = "none"):
+    def __init__(self, *, z_dim: int = 100, width: int = 128, norm: str = "none",
+                 n_codes: int = 0):
         super().__init__()
         if norm not in ("none", "batch", "pixel"):
             raise ValueError(f"norm must be 'none', 'batch' or 'pixel', not {norm!r}")
+        if not 0 <= n_codes <= z_dim:
+            raise ValueError(f"n_codes must be in [0, z_dim={z_dim}], not {n_codes!r}")
         self.z_dim = z_dim
         self.width = width
+        self.n_codes = n_codes
 
         def bn(c: int) -> nn.Module:
             if norm == "batch":
@@ -53,6 +57,12 @@ class Generator28(nn.Module):
             return PixelNorm() if norm == "pixel" else nn.Identity()
 
         self.fc = nn.Linear(z_dim, width * 7 * 7)
+        # A categorical code read off z (see latent_code): one learned 7x7 map per code, added
+        # to fc's output, which lets G jump between separate modes (digits) instead of
+        # morphing through ambiguous shapes between them.
+        self.code_embed = nn.Embedding(n_codes, width * 7 * 7) if n_codes else None
+        if self.code_embed is not None:  # same scale as fc(z) at DCGAN init: 0.02 * sqrt(z_dim)
+            nn.init.normal_(self.code_embed.weight, 0.0, 0.02 * z_dim**0.5)
         self.fc_norm = bn(width)
         # padding=2 + output_padding=1 reproduces Keras "same" for a 5x5 stride-2 transposed conv.
         self.body = nn.Sequential(
@@ -67,11 +77,20 @@ class Generator28(nn.Module):
             nn.Tanh(),
         )
 
+    def latent_code(self, z: torch.Tensor) -> torch.Tensor:
+        """The categorical code of each latent: argmax of its first ``n_codes`` entries, int64
+        (B,) in [0, n_codes). For z ~ N(0, 1) every code is equally likely, so sampling needs
+        nothing but z and a seed still fixes the image."""
+        return z[:, : self.n_codes].argmax(dim=1)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         assert z.dim() == 2 and z.shape[1] == self.z_dim, (
             f"expected (B, {self.z_dim}), got {z.shape}"
         )
-        x = self.fc(z).view(-1, self.width, 7, 7)  # (B, width, 7, 7)
+        x = self.fc(z)  # (B, width * 49)
+        if self.code_embed is not None:
+            x = x + self.code_embed(self.latent_code(z))
+        x = x.view(-1, self.width, 7, 7)  # (B, width, 7, 7)
         x = torch.relu(self.fc_norm(x))
         return self.body(x)  # (B, 1, 28, 28)
 
@@ -79,7 +98,8 @@ class Generator28(nn.Module):
 class Discriminator28(nn.Module):
     """images float32 (B, 1, 28, 28) in [-1, 1] -> logits float32 (B,) (not probabilities)."""
 
-    def __init__(self, *, width: int = 128, depth: int = 1, act: str = "relu", norm: str = "none"):
+    def __init__(self, *, width: int = 128, depth: int = 1, act: str = "relu", norm: str = "none",
+                 n_codes: int = 0):
         super().__init__()
         if depth not in (1, 2):
             raise ValueError(f"depth must be 1 (the seed's) or 2, not {depth!r}")
@@ -95,10 +115,19 @@ class Discriminator28(nn.Module):
         self.features = nn.Sequential(*layers)
         # No sigmoid: the seed's Dense(1, sigmoid) fed probabilities to a from_logits loss (bug 2).
         self.head = nn.Linear(channels * size * size, 1)
+        # InfoGAN's Q: predicts G's categorical code from the same features (info_weight).
+        self.code_head = nn.Linear(channels * size * size, n_codes) if n_codes else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_images(x, channels=1, size=28)
         return self.head(self.features(x).flatten(1)).squeeze(1)  # (B,)
+
+    def forward_info(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (B,) and code logits (B, n_codes) from one pass over the features."""
+        check_images(x, channels=1, size=28)
+        assert self.code_head is not None, "built without n_codes"
+        h = self.features(x).flatten(1)
+        return self.head(h).squeeze(1), self.code_head(h)
 
 
 def build(
@@ -110,6 +139,7 @@ def build(
     d_depth: int = 1,
     d_act: str = "relu",
     d_norm: str = "none",
+    n_codes: int = 0,
 ) -> GanNets:
     """Build the (fixed) seed MNIST DCGAN.
 
@@ -118,10 +148,15 @@ def build(
     ``"pixel"`` (PixelNorm: no batch statistics, so EMA weights sample exactly as trained).
     d_depth: 1 conv layer (seed) or 2. d_act: ``"relu"`` (seed) or ``"lrelu"``.
     d_norm: ``"none"`` (seed) or ``"batch"`` after D's second conv (needs d_depth=2).
+    n_codes: 0 (seed) or the number of categories of a discrete code read off z's first
+    entries (G adds a learned map per code; D gets InfoGAN's code head, trained when the
+    config's ``info_weight`` > 0).
     """
     nets = GanNets(
-        generator=Generator28(z_dim=z_dim, width=g_width, norm=g_norm),
-        discriminator=Discriminator28(width=d_width, depth=d_depth, act=d_act, norm=d_norm),
+        generator=Generator28(z_dim=z_dim, width=g_width, norm=g_norm, n_codes=n_codes),
+        discriminator=Discriminator28(
+            width=d_width, depth=d_depth, act=d_act, norm=d_norm, n_codes=n_codes
+        ),
     )
     dcgan_init(nets.generator)
     dcgan_init(nets.discriminator)
