@@ -145,13 +145,18 @@ def save_grid(images: torch.Tensor, path: Path, rows: int = 10) -> None:
 
 
 def our_recipe(*, steps: int, seed: int, batch_size: int, device: str = "cpu",
-               width: int = 32) -> TrainConfig:
-    """Our recipe on the same architecture family (chosen by the sweep in RESULTS.md, "GAN engine").
+               width: int = 32, n_codes: int = 20, info_weight: float = 2.0) -> TrainConfig:
+    """Our recipe on the same architecture family (chosen by the sweeps in RESULTS.md, "GAN
+    engine").
 
     G: PixelNorm (no batch statistics, so the EMA weights sample exactly as trained), width
-    32. D: two convs with LeakyReLU and BatchNorm, width 32. Adam 8e-4, betas (0.5, 0.99),
-    non-saturating loss, R1 0.1 every 4 steps, EMA 0.999. No DiffAugment: on 5,000 digits and a
-    few thousand steps it made FD worse (colour + cutout) or collapsed G (translation).
+    32, and a categorical code of ``n_codes`` values read off z. D: two convs with LeakyReLU and
+    BatchNorm, width 32, plus InfoGAN's code head (weight ``info_weight``; 0 or ``n_codes=0``
+    is the earlier recipe without it). Without a code, G morphs continuously between digits
+    and many samples are 4/9- or 3/5-hybrids; with one, each code tends to a single digit.
+    Adam 8e-4, betas (0.5, 0.99), non-saturating loss, R1 0.1 every 4 steps, EMA 0.999. No
+    DiffAugment: on 5,000 digits and a few thousand steps it made FD worse (colour + cutout)
+    or collapsed G (translation).
     """
     return TrainConfig(
         arch="dcgan28",
@@ -162,6 +167,7 @@ def our_recipe(*, steps: int, seed: int, batch_size: int, device: str = "cpu",
             "d_depth": 2,
             "d_act": "lrelu",
             "d_norm": "batch",
+            "n_codes": n_codes if info_weight > 0 else 0,
         },
         steps=steps,
         batch_size=batch_size,
@@ -173,6 +179,7 @@ def our_recipe(*, steps: int, seed: int, batch_size: int, device: str = "cpu",
         r1_interval=4,
         diffaugment="",
         ema_decay=0.999,
+        info_weight=info_weight if n_codes else 0.0,
         seed=seed,
         device=device,
         name="mnist",
@@ -191,6 +198,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="directory for sample grid PNGs")
     ap.add_argument("--device", default="cpu", help="torch device for the two GANs")
     ap.add_argument("--width", type=int, default=32, help="our recipe's G and D width")
+    ap.add_argument("--codes", type=int, default=20, help="our recipe's categorical code size")
+    ap.add_argument("--info-weight", type=float, default=2.0,
+                    help="our recipe's InfoGAN weight (0: no code, the earlier recipe)")
     ap.add_argument("--data", type=Path, default=None, help=".npz from --export-data")
     ap.add_argument("--export-data", type=Path, default=None,
                     help="write the 5k digits to this .npz and exit")
@@ -229,7 +239,8 @@ def main() -> None:
             steps=args.steps, seed=args.seed, batch_size=args.batch, device=args.device
         ).replace(log_every=250),
         "ours": our_recipe(steps=args.steps, seed=args.seed, batch_size=args.batch,
-                           device=args.device, width=args.width),
+                           device=args.device, width=args.width, n_codes=args.codes,
+                           info_weight=args.info_weight),
     }
     for label, cfg in recipes.items():
         ckpt = train(cfg, x, progress=log(label))
