@@ -202,7 +202,7 @@ def train(
         loss_d = d_loss(config.loss, real_logits, fake_logits)
         info_d = torch.zeros((), device=device)
         if info:
-            info_d = nn.functional.cross_entropy(code_logits, code)
+            info_d = _info_loss(code_logits, code)
             loss_d = loss_d + config.info_weight * info_d
         r1 = torch.zeros((), device=device)
         if do_r1:
@@ -220,7 +220,7 @@ def train(
             fake_logits_g, code_logits = _d_fake(D, augment(fake), info)
         loss_g = g_loss(config.loss, fake_logits_g)
         if info:  # InfoGAN: G is rewarded when D's code head can tell its code back
-            loss_g = loss_g + config.info_weight * nn.functional.cross_entropy(code_logits, code)
+            loss_g = loss_g + config.info_weight * _info_loss(code_logits, code)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
@@ -240,6 +240,12 @@ def _d_fake(D: Any, x: torch.Tensor, info: bool) -> tuple[torch.Tensor, torch.Te
         return D(x).float(), None
     logits, code_logits = D.forward_info(x)
     return logits.float(), code_logits.float()
+
+
+def _info_loss(code_logits: torch.Tensor | None, code: torch.Tensor | None) -> torch.Tensor:
+    """InfoGAN's term: cross-entropy (nats) of D's code logits against G's codes."""
+    assert code_logits is not None and code is not None, "InfoGAN needs codes and a code head"
+    return nn.functional.cross_entropy(code_logits, code)
 
 
 class _ImageSampler:
