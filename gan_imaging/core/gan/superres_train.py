@@ -158,7 +158,7 @@ def train_sr(
     optimisers: how the GAN-sharpened variant is fine-tuned from the PSNR model.
     progress metrics: loss_d, loss_g, l1, adv, fm, psnr (dB, batch, [0, 1] scale), sec_per_step.
     """
-    from gan_imaging.core.gan.train import MetricLog, _checkpoint, _restore, setup
+    from gan_imaging.core.gan.train import MetricLog, _checkpoint, _restore, scale_lrs, setup
 
     device, use_bf16, rng, G, D = setup(config)
     if not isinstance(G, SRGenerator) or not isinstance(D, PatchDiscriminator):
@@ -201,9 +201,7 @@ def train_sr(
         if should_stop is not None and should_stop():
             break
         decay = 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / max(1, config.steps)))
-        for opt, lr in ((opt_g, config.lr_g), (opt_d, config.lr_d)):
-            for group in opt.param_groups:
-                group["lr"] = lr * decay
+        scale_lrs(((opt_g, config.lr_g), (opt_d, config.lr_d)), decay)
         hr01 = patches.batch(config.batch_size, rng)
         lr01 = degrade(hr01, scale, config.degradation, rng)
         hr, lo = hr01 * 2 - 1, lr01 * 2 - 1

@@ -100,9 +100,14 @@ def set_lr_for_step(config: TrainConfig, step: int,
     if config.lr_decay <= 0:
         return
     left = (config.steps - step) / (config.lr_decay * config.steps)
+    scale_lrs(optimizers, min(1.0, max(0.0, left)))
+
+
+def scale_lrs(optimizers: tuple[tuple[torch.optim.Optimizer, float], ...], factor: float) -> None:
+    """Set every param group of each (optimiser, base rate) pair to base rate x ``factor``."""
     for opt, base in optimizers:
         for group in opt.param_groups:
-            group["lr"] = base * min(1.0, max(0.0, left))
+            group["lr"] = base * factor
 
 
 def setup(config: TrainConfig) -> tuple[torch.device, bool, torch.Generator, Any, Any]:
@@ -198,11 +203,9 @@ def train(
             real = real.detach().requires_grad_(True)
         with autocast():
             real_logits = D(augment(real)).float()
-            fake_logits, code_logits = _d_fake(D, augment(fake.float()), info)
+            fake_logits, info_d = _d_on_fakes(D, augment(fake.float()), code if info else None)
         loss_d = d_loss(config.loss, real_logits, fake_logits)
-        info_d = torch.zeros((), device=device)
-        if info:
-            info_d = _info_loss(code_logits, code)
+        if info_d is not None:
             loss_d = loss_d + config.info_weight * info_d
         r1 = torch.zeros((), device=device)
         if do_r1:
@@ -217,10 +220,10 @@ def train(
         D.requires_grad_(False)  # G's step needs gradients through D, not for D's weights
         with autocast():
             fake, code = sampler.fake_and_code(G, config.batch_size, rng)
-            fake_logits_g, code_logits = _d_fake(D, augment(fake), info)
+            fake_logits_g, info_g = _d_on_fakes(D, augment(fake), code if info else None)
         loss_g = g_loss(config.loss, fake_logits_g)
-        if info:  # InfoGAN: G is rewarded when D's code head can tell its code back
-            loss_g = loss_g + config.info_weight * _info_loss(code_logits, code)
+        if info_g is not None:  # InfoGAN: G is rewarded when D's code head can tell its code back
+            loss_g = loss_g + config.info_weight * info_g
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
@@ -229,23 +232,20 @@ def train(
             ema.update(G)
         step += 1
 
-        log.add(step, (loss_d, loss_g, r1, real_logits.mean(), fake_logits.mean(), info_d),
+        info_log = info_d if info_d is not None else torch.zeros((), device=device)
+        log.add(step, (loss_d, loss_g, r1, real_logits.mean(), fake_logits.mean(), info_log),
                 every=config.log_every)
     return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, log.finish(step))
 
 
-def _d_fake(D: Any, x: torch.Tensor, info: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """D's logits (float32) for fakes and, with InfoGAN on, its code logits (float32)."""
-    if not info:
+def _d_on_fakes(D: Any, x: torch.Tensor, code: torch.Tensor | None
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """D's logits (float32) for fakes and, given G's codes (InfoGAN on), the cross-entropy
+    (nats) of D's code head against them; None without codes."""
+    if code is None:
         return D(x).float(), None
     logits, code_logits = D.forward_info(x)
-    return logits.float(), code_logits.float()
-
-
-def _info_loss(code_logits: torch.Tensor | None, code: torch.Tensor | None) -> torch.Tensor:
-    """InfoGAN's term: cross-entropy (nats) of D's code logits against G's codes."""
-    assert code_logits is not None and code is not None, "InfoGAN needs codes and a code head"
-    return nn.functional.cross_entropy(code_logits, code)
+    return logits.float(), nn.functional.cross_entropy(code_logits.float(), code)
 
 
 class _ImageSampler:
