@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gan_imaging.core.errors import OutOfMemoryError
+from gan_imaging.core.errors import OutOfMemoryError, SpecError
 from gan_imaging.core.gan import (
     clear_cache,
     get_model,
@@ -74,6 +74,26 @@ def test_samples_do_not_depend_on_the_batch_size(make_config, digits):
     assert torch.allclose(a, b, atol=1e-6)
     u8 = to_uint8(a)
     assert u8.shape == (7, 28, 28, 1) and u8.dtype.name == "uint8"
+
+
+def test_truncation_scales_the_continuous_latent_and_keeps_the_code(make_config, digits):
+    """psi scales z's entries after the code towards 0; the code entries, hence each image's
+    code, stay as drawn; psi 1 is exactly the untruncated sample; outside (0, 1] is refused."""
+    kwargs = {**make_config().arch_kwargs, "n_codes": 4}
+    ckpt = train(make_config(steps=1, arch_kwargs=kwargs), digits)
+    G = ckpt.generator
+    z = torch.randn(6, G.z_dim, generator=torch.Generator().manual_seed(5))
+    scaled = torch.cat([z[:, :4], 0.5 * z[:, 4:]], dim=1)
+    with torch.no_grad():
+        expected, untruncated = G(scaled), G(z)
+    half = sample_images(ckpt, 6, seed=5, device="cpu", truncation=0.5)
+    assert torch.allclose(half, expected, atol=1e-6)
+    assert not torch.allclose(half, untruncated, atol=1e-5)
+    assert torch.equal(sample_images(ckpt, 6, seed=5, device="cpu", truncation=1.0),
+                       sample_images(ckpt, 6, seed=5, device="cpu"))
+    for bad in (0.0, -0.5, 1.5):
+        with pytest.raises(SpecError, match="truncation"):
+            sample_images(ckpt, 2, device="cpu", truncation=bad)
 
 
 def test_models_load_once_per_path_and_device(make_config, exemplar, tmp_path):
