@@ -51,6 +51,7 @@ from gan_imaging.core.gan import (  # noqa: E402
     to_uint8,
     train,
 )
+from gan_imaging.core.gan.inference import latents  # noqa: E402
 from gan_imaging.core.gan.metrics import (  # noqa: E402
     extract_features,
     frechet_distance,
@@ -269,8 +270,7 @@ def main() -> None:
         G = ckpt.generator
         codes = None
         if getattr(G, "n_codes", 0):
-            z = torch.randn(N_EVAL, G.z_dim, generator=torch.Generator().manual_seed(args.seed + 1))
-            codes = G.latent_code(z)  # what sample_images draws for the same seed
+            codes = G.latent_code(latents(G, N_EVAL, args.seed + 1))  # as sample_images draws
         psis = [args.truncation] + ([1.0] if label == "ours" and args.truncation < 1 else [])
         for psi in psis:
             samples = sample_images(ckpt, N_EVAL, seed=args.seed + 1, batch_size=500,

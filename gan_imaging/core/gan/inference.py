@@ -118,6 +118,11 @@ def cpu_copy(ckpt: Checkpoint) -> torch.nn.Module:
     return copy.deepcopy(ckpt.generator).to("cpu")
 
 
+def latents(G: Any, n: int, seed: int) -> torch.Tensor:
+    """The (n, z_dim) float32 CPU latents sample_images draws for ``seed`` (before truncation)."""
+    return torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(int(seed)))
+
+
 @torch.no_grad()
 def sample_images(
     model: ModelRef, n: int, *, seed: int = 0, batch_size: int = 64, device: str = "auto",
@@ -139,7 +144,7 @@ def sample_images(
         raise ModelError(f"Model {ckpt.model_version} makes textures; use sample_texture().")
     if n < 0 or batch_size < 1:
         raise SpecError("The number of images must be >= 0 and the batch size >= 1.")
-    z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(int(seed)))
+    z = latents(G, n, seed)
     z[:, getattr(G, "n_codes", 0) :] *= truncation
 
     def run(gen: torch.nn.Module, size: int) -> torch.Tensor:
