@@ -24,6 +24,8 @@ _MAX_JPEG_SCANS = 256  # progressive encoders write ~10 scans; each scan re-walk
 _MAX_PNG_CHUNKS = 50_000  # libpng writes 8 KB IDATs: a 30 MB PNG has ~3,800 chunks
 _MAX_GIF_BLOCKS = 1_000_000  # 255-byte sub-blocks: a 30 MB GIF has ~120,000
 _MAX_GIF_JUNK = 4096  # unknown bytes between blocks, which Pillow skips one at a time
+_GIF_SCREEN_RATIO = 8  # screen side / side of all frames' bounding box; real files: ~1
+_GIF_SCREEN_SLACK = 64  # px: tiny screens (spacers, icons) are never judged
 _MAX_WEBP_CHUNKS = 100_000
 
 _SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # not DHT, JPG, DAC
@@ -176,6 +178,8 @@ def _scan_gif(data: bytes, limits: Limits) -> Header:
     canvas_w, canvas_h = screen_w, screen_h
     first: tuple[int, int] | None = None
     frames = total = junk = 0
+    left = top = 0xFFFF  # the bounding box of every frame, for the screen's plausibility
+    right = bottom = 0
     budget = [_MAX_GIF_BLOCKS]
     n = len(data)
     while pos < n:
@@ -188,6 +192,8 @@ def _scan_gif(data: bytes, limits: Limits) -> Header:
             x, y, w, h, local = struct.unpack_from("<HHHHB", data, pos + 1)
             # Pillow grows the canvas to fit a frame that overhangs it, so check the grown one.
             canvas_w, canvas_h = max(canvas_w, x + w), max(canvas_h, y + h)
+            left, top = min(left, x), min(top, y)
+            right, bottom = max(right, x + w), max(bottom, y + h)
             if first is None:
                 first = (canvas_w, canvas_h)
                 check_size(canvas_w, canvas_h, limits)
@@ -203,7 +209,24 @@ def _scan_gif(data: bytes, limits: Limits) -> Header:
             pos += 1
     if first is None:
         raise damaged("the GIF has no image")
+    _check_gif_screen(canvas_w, canvas_h, right - left, bottom - top)
     return Header("GIF", first[0], first[1], frames)
+
+
+def _check_gif_screen(screen_w: int, screen_h: int, drawn_w: int, drawn_h: int) -> None:
+    """Refuse a logical screen far larger than everything its frames draw.
+
+    Encoders size the screen to the picture; animations draw later frames as smaller patches,
+    but together the frames span most of the screen. A GIF/JavaScript polyglot sets the width
+    to the bytes ``/*`` (10799 px) around a tiny real image, which Pillow would turn into a
+    wide empty canvas. Screens up to ``_GIF_SCREEN_SLACK`` px of a side are left alone.
+    """
+    for screen, drawn in ((screen_w, drawn_w), (screen_h, drawn_h)):
+        if screen > _GIF_SCREEN_SLACK and screen > _GIF_SCREEN_RATIO * max(drawn, 1):
+            raise damaged(
+                f"its {screen_w}×{screen_h} px screen is far larger than the "
+                f"{drawn_w}×{drawn_h} px its frames draw"
+            )
 
 
 def _webp_size(fourcc: bytes, data: bytes, body: int) -> tuple[int, int]:

@@ -35,7 +35,9 @@ class Limits:
     either side in px; ``max_frames`` caps animation frames and TIFF pages (only the first is
     used); ``max_bytes`` caps the encoded file size; ``max_total_pixels`` caps frames × canvas
     pixels of an animation (default 50 MP, as imgproxy and Cloudflare Images do), which is what
-    refuses a 15 KB GIF of 300 frames of 2000 × 2000 px.
+    refuses a 15 KB GIF of 300 frames of 2000 × 2000 px; ``max_aspect`` caps longest side /
+    shortest side (default 50:1, far beyond any product photo or panorama), which refuses the
+    10799 × 1 px "image" of a GIF/JavaScript polyglot.
     """
 
     formats: tuple[str, ...] = DEFAULT_FORMATS
@@ -44,6 +46,7 @@ class Limits:
     max_frames: int = 1_000
     max_bytes: int = 30 * 1024 * 1024
     max_total_pixels: int = 50_000_000
+    max_aspect: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def _mp(pixels: int) -> str:
 
 
 def check_size(width: int, height: int, limits: Limits) -> None:
-    """Refuse a frame of ``width`` × ``height`` px that is empty or over the caps."""
+    """Refuse a frame of ``width`` × ``height`` px that is empty, over the caps or absurdly
+    long and thin."""
     if width < 1 or height < 1:
         raise CorruptImageError(gettext_noop(
             "The image has no pixels (its width or height is 0). Please upload another photo."
@@ -96,6 +100,14 @@ def check_size(width: int, height: int, limits: Limits) -> None:
             ),
             params={"width": width, "height": height, "mp": _mp(width * height),
                     "max_mp": _mp(limits.max_pixels)},
+        )
+    if max(width, height) > limits.max_aspect * min(width, height):
+        raise ImageTooLargeError(
+            gettext_noop(
+                "The image is %(width)s×%(height)s pixels, far too long and thin for a product "
+                "photo (at most %(max_aspect)s:1). Please upload the photo itself."
+            ),
+            params={"width": width, "height": height, "max_aspect": f"{limits.max_aspect:g}"},
         )
 
 
