@@ -1,7 +1,8 @@
 # Two entry points on a fresh machine:
 #   make demo   set up, migrate SQLite, create an admin user, load demo products, run web + worker
 #   make test   set up and run the whole test suite: ruff, pytest on SQLite, pytest on PostgreSQL
-#               (starts its own redis-server, moto S3 server and Celery workers)
+#               (installs redis-server, chromium and gettext when missing and allowed; starts its
+#               own redis-server, moto S3 server and Celery workers)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -32,6 +33,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup
+	scripts/system-packages.sh --test
 	VENV=$(VENV) scripts/test.sh
 
 clean:

@@ -216,7 +216,8 @@ class GanImagingAdminMixin:
                     STATUS_LABELS[status],
                 )
             )
-        return format_html(" ".join(["{}"] * len(parts)), *parts)
+        return format_html('<span style="white-space:nowrap">{}</span>',
+                           format_html(" ".join(["{}"] * len(parts)), *parts))
 
     def _queue(self, request: Any, queryset: Any, *, force: bool,
                kinds: list[str] | None = None) -> None:
@@ -262,7 +263,7 @@ class GanImagingAdminMixin:
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("kind", "target_label", "status", "progress_pct", "attempts", "error",
+    list_display = ("kind_name", "target_label", "status", "progress_pct", "attempts", "error",
                     "created_at", "duration_ms")
     list_filter = ("status", "kind")
     search_fields = ("object_id", "error_message", "source_hash")
@@ -277,6 +278,10 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_generate_permission(self, request: Any) -> bool:
         return request.user.has_perm(PERMISSION)
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_name(self, obj: Job) -> str:
+        return obj.kind_label
 
     @admin.display(description=_("item"))
     def target_label(self, obj: Job) -> str:
@@ -301,9 +306,9 @@ class JobAdmin(admin.ModelAdmin):
 
 @admin.register(Rendition)
 class RenditionAdmin(admin.ModelAdmin):
-    list_display = ("preview", "kind", "width", "height", "format", "bytes", "model_version",
-                    "seed", "created_at")
-    list_filter = ("kind", "format")
+    list_display = ("preview", "kind", "width", "height", "format", "bytes", "state",
+                    "model_version", "seed", "created_at")
+    list_filter = ("state", "kind", "format")
     search_fields = ("object_id", "source_hash", "spec_key")
 
     def has_add_permission(self, request: Any) -> bool:

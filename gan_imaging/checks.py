@@ -149,6 +149,31 @@ def check_generation(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return errors
 
 
+@register(Tags.compatibility)
+def check_values(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Settings whose type or range is wrong: the history kept, metadata stripping, the
+    aspect-ratio limit."""
+    errors: list[Any] = []
+    keep = gan_settings.KEEP_SUPERSEDED
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+        errors.append(Error(
+            _("GAN_IMAGING['KEEP_SUPERSEDED'] is %(value)s.") % {"value": repr(keep)},
+            hint=_("Use 0 (delete older sets at once) or how many older sets to keep."),
+            id="gan_imaging.E013"))
+    if not isinstance(gan_settings.STRIP_PRIVATE_METADATA, bool):
+        errors.append(Error(
+            _("GAN_IMAGING['STRIP_PRIVATE_METADATA'] is %(value)s.")
+            % {"value": repr(gan_settings.STRIP_PRIVATE_METADATA)},
+            hint=_("Use True (the default) or False."), id="gan_imaging.E013"))
+    aspect = gan_settings.MAX_ASPECT
+    if isinstance(aspect, bool) or not isinstance(aspect, int | float) or aspect < 1:
+        errors.append(Error(
+            _("GAN_IMAGING['MAX_ASPECT'] is %(value)s.") % {"value": repr(aspect)},
+            hint=_("Use a number of at least 1 (longest side ÷ shortest side)."),
+            id="gan_imaging.E013"))
+    return errors
+
+
 #: Text a locale's banners need glyphs for, beyond digits and punctuation.
 GLYPH_SAMPLES = {"cjk": "立即购买新品特价", "latin": "Shop now"}
 

@@ -39,8 +39,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FRAMES": 1_000,
     # Animation budget: frames × canvas pixels (refuses tiny GIFs that expand to gigapixels).
     "MAX_TOTAL_PIXELS": 50_000_000,
+    # Longest side / shortest side an upload may have: refuses 10000 × 10 px strips and the
+    # 10799 × 1 px screens of GIF/JavaScript polyglots (a panorama is about 4:1).
+    "MAX_ASPECT": 50,
     # Largest accepted upload, bytes.
     "MAX_UPLOAD_BYTES": 30 * 1024 * 1024,
+    # Remove location and identity metadata (EXIF GPS, owner, serial numbers, maker notes,
+    # XMP, IPTC) from the stored original, losslessly (pixels are never re-encoded).
+    "STRIP_PRIVATE_METADATA": True,
     # Runs of a job before it fails with a reason.
     "MAX_ATTEMPTS": 3,
     # Seconds a claim holds without a heartbeat before the sweeper recovers the job.
@@ -83,6 +89,9 @@ DEFAULTS: dict[str, Any] = {
     # Extra fonts for banners, {"key": "/path/font.ttf"}; a brand kit names a key as its Latin
     # or Chinese font ("key-bold" picks a bold file registered under that name).
     "FONTS": {},
+    # Older output sets kept per (object, field, kind) after a newer one is made (rows and
+    # files, listed in the Renditions admin, never on pages); 0 deletes them at once.
+    "KEEP_SUPERSEDED": 0,
     # Admin: the most objects one "Generate"/"Regenerate" action may queue work for.
     "ADMIN_MAX_SELECTION": 500,
 }

@@ -9,37 +9,29 @@ from typing import Any
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
+from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 from django.db.models.signals import post_delete, post_init, post_save
+from django.utils.deconstruct import deconstructible
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from gan_imaging.core.errors import InvalidImageError
-from gan_imaging.core.imaging.decode import content_hash, probe, read_limited, validate
+from gan_imaging.core.imaging.decode import content_hash, probe, read_limited
 from gan_imaging.core.imaging.encode import FORMATS
 from gan_imaging.i18n import error_text
+from gan_imaging.jobs.sources import (  # noqa: F401 - check_upload: also imported from here
+    check_upload,
+    prepare_upload,
+    read_source,
+    upload_placeholder,
+)
 from gan_imaging.limits import allowed_extensions, upload_limits
-from gan_imaging.outputs import save_placeholder, upload_placeholder
+from gan_imaging.outputs import save_placeholder
 
 _PENDING = "_gan_imaging_pending"
 _LOADED = "_gan_imaging_loaded"
-
-
-def check_upload(fileobj: Any, filename: str | None = None) -> tuple[bytes, str]:
-    """Read and validate an upload (a file object or bytes); returns (bytes, Pillow format).
-
-    Raises ``InvalidImageError`` subclasses with a message for the merchant.
-    """
-    if hasattr(fileobj, "seek"):
-        fileobj.seek(0)
-    data = read_limited(fileobj, upload_limits())
-    # The name lets the check refuse a TIFF or HEIC dressed up as a web format.
-    info = validate(data, upload_limits(), filename=filename or getattr(fileobj, "name", None))
-    if hasattr(fileobj, "seek"):
-        fileobj.seek(0)
-    return data, info.format
 
 
 _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif",
@@ -57,37 +49,73 @@ def safe_upload_name(original: str | None, fmt: str) -> str:
     return f"{slug}-{uuid.uuid4().hex[:8]}.{_EXTENSIONS.get(fmt, 'img')}"
 
 
+@deconstructible
+class UploadExtensionValidator:
+    """Django's ``FileExtensionValidator`` for upload names: ``"photo.jpg."`` and
+    ``"photo.jpg "`` count as ``.jpg``, and a name without one gets its own message."""
+
+    message = _(
+        "File extension “%(extension)s” is not allowed. "
+        "Allowed extensions are: %(allowed_extensions)s."
+    )
+    missing_message = _(
+        "The file name has no extension. Allowed extensions are: %(allowed_extensions)s."
+    )
+    code = "invalid_extension"
+
+    def __init__(self, allowed_extensions: list[str] | None = None):
+        self.allowed_extensions = [e.lower() for e in (allowed_extensions or [])]
+
+    @staticmethod
+    def trimmed(name: str | None) -> str:
+        """The base name as Windows treats it: trailing dots and spaces dropped."""
+        return PurePosixPath(str(name or "").replace("\\", "/")).name.rstrip(". ")
+
+    def __call__(self, value: Any) -> None:
+        _stem, dot, extension = self.trimmed(getattr(value, "name", value)).rpartition(".")
+        if dot and extension.lower() in self.allowed_extensions:
+            return
+        params = {"extension": extension, "value": value,
+                  "allowed_extensions": ", ".join(self.allowed_extensions)}
+        raise ValidationError(self.message if dot else self.missing_message,
+                              code=self.code, params=params)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, UploadExtensionValidator)
+                and self.allowed_extensions == other.allowed_extensions)
+
+
 class GanImageFormField(forms.ImageField):
     """Form field: the same checks as the worker (allow-list, pixel cap, real decode)."""
 
     default_error_messages = {
         "invalid_image": _("Upload a valid image."),
     }
+    default_validators: list[Any] = []  # not Pillow's ~70 extensions (pdf, eps, psd…): ours
 
     def __init__(self, **kwargs: Any):
-        kwargs.setdefault(
-            "validators", [FileExtensionValidator(allowed_extensions=allowed_extensions())]
-        )
+        kwargs.setdefault("validators", [UploadExtensionValidator(allowed_extensions())])
         super().__init__(**kwargs)
         self.widget.attrs.setdefault(
             "accept", ",".join(sorted({f".{e}" for e in allowed_extensions()}))
         )
+        # admin-progress.js shortens over-long file names before the form is sent.
+        self.widget.attrs.setdefault("data-gan-image", "1")
 
     def to_python(self, data: Any) -> Any:
         f = forms.FileField.to_python(self, data)
         if f is None:
             return None
+        # "photo.jpg. " is photo.jpg to Windows, and so to the checks and the stored name.
+        f.name = UploadExtensionValidator.trimmed(f.name) or f.name
         try:
             data, fmt = check_upload(f)
         except InvalidImageError as exc:
             raise ValidationError(error_text(exc), code=exc.code) from exc
-        # Spares the model field a second decode of the same bytes.
-        # Attributes on the uploaded file object that the model field reads (duck-typed).
-        f.gan_imaging_sha256 = content_hash(data)  # type: ignore[attr-defined]
-        f.gan_imaging_format = fmt  # type: ignore[attr-defined]
-        f.gan_imaging_placeholder = upload_placeholder(  # type: ignore[attr-defined]
-            data, getattr(f, "name", None)
-        )
+        # Spares the model field a second decode of the same bytes: an attribute on the
+        # uploaded file object that the model field reads (duck-typed).
+        f.gan_imaging_prepared = prepare_upload(  # type: ignore[attr-defined]
+            data, fmt, getattr(f, "name", None))
         f.content_type = {  # type: ignore[attr-defined]
             "JPEG": "image/jpeg", "GIF": "image/gif"
         }.get(
@@ -141,8 +169,9 @@ class GanImageFieldFile(ImageFieldFile):
 
     @property
     def renditions(self) -> models.QuerySet:
-        """Renditions of the current photo (the newest requested source), all kinds."""
-        from gan_imaging.models import Rendition
+        """The current renditions of the current photo (the newest requested source): one
+        set per kind, the newest that finished; older and unfinished sets are not included."""
+        from gan_imaging.models import Rendition, RenditionState
 
         if not self or self.instance.pk is None:
             return Rendition.objects.none()
@@ -150,7 +179,8 @@ class GanImageFieldFile(ImageFieldFile):
         latest = (
             self.jobs.filter(source_name=self.name).order_by("-created_at").values("source_hash")[:1]
         )
-        return Rendition.objects.filter(**where, source_hash=models.Subquery(latest))
+        return Rendition.objects.filter(**where, source_hash=models.Subquery(latest),
+                                        state=RenditionState.CURRENT)
 
     def rendition_list(self) -> list[Any]:
         """The renditions as a list, cached on this value for the life of the object."""
@@ -200,6 +230,7 @@ class GanImageField(models.ImageField):
 
     attr_class = GanImageFieldFile
     description = _("Image processed by gan_imaging")
+    default_validators: list[Any] = []  # the form field checks extensions, pre_save content
 
     def __init__(
         self,
@@ -240,20 +271,22 @@ class GanImageField(models.ImageField):
         loaded = model_instance.__dict__.get(_LOADED, {}).get(self.name)
         if file and not file._committed:
             # A new upload, from a form or from code: the same checks either way.
-            digest = getattr(file.file, "gan_imaging_sha256", None)
-            fmt = getattr(file.file, "gan_imaging_format", None)
-            lqip = getattr(file.file, "gan_imaging_placeholder", None)
-            if digest is None or fmt is None:
+            prepared = getattr(file.file, "gan_imaging_prepared", None)
+            if prepared is None:
                 data, fmt = check_upload(file.file)
-                digest = content_hash(data)
-                lqip = upload_placeholder(data, file.name)
-            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = (digest, lqip)
+                prepared = prepare_upload(data, fmt, file.name)
+            if prepared.data is not None:
+                # Location and identity metadata removed (losslessly): store the clean bytes.
+                clean = ContentFile(prepared.data, name=file.name)
+                clean.content_type = getattr(  # type: ignore[attr-defined]  # read by S3
+                    file.file, "content_type", None)
+                file.file = clean
+            model_instance.__dict__.setdefault(_PENDING, {})[self.name] = (
+                prepared.sha256, prepared.placeholder)
             if not self.keep_filename:
-                file.name = safe_upload_name(file.name, fmt)
+                file.name = safe_upload_name(file.name, prepared.format)
         elif file and (add or file.name != loaded):
-            # A name pointing at a file already in storage: check and hash it from there.
-            from gan_imaging.jobs import read_source
-
+            # A name pointing at a file already in storage: check and hash it as it is there.
             data, _fmt = check_upload(read_source(file), file.name)
             model_instance.__dict__.setdefault(_PENDING, {})[self.name] = (
                 content_hash(data), upload_placeholder(data, file.name)

@@ -14,6 +14,7 @@ def upload_limits() -> Limits:
         max_frames=int(gan_settings.MAX_FRAMES),
         max_bytes=int(gan_settings.MAX_UPLOAD_BYTES),
         max_total_pixels=int(gan_settings.MAX_TOTAL_PIXELS),
+        max_aspect=float(gan_settings.MAX_ASPECT),
     )
 
 

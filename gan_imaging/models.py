@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gan_imaging.i18n import translate_error
@@ -92,13 +93,36 @@ class Job(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def kind_label(self) -> str:
+        """The output kind as a merchant reads it, in the active language."""
+        from gan_imaging.core.pipelines import PIPELINES
+
+        if self.kind in PIPELINES:
+            return gettext(PIPELINES.get(self.kind).label)
+        return gettext("Model training") if self.kind == "gan_train" else self.kind
+
+    @property
     def error_text(self) -> str:
         """The failure or cancellation reason in the active language."""
         return translate_error(self.error_message, self.error_params)
 
 
+class RenditionState(models.TextChoices):
+    """Where a row stands in its (object, field, kind) history. Only ``current`` rows are what
+    pages, ``field.renditions`` and the admin previews show: one set per kind."""
+
+    PENDING = "pending", _("Pending")  # written by a run that has not finished yet
+    CURRENT = "current", _("Current")
+    SUPERSEDED = "superseded", _("Superseded")  # kept only with KEEP_SUPERSEDED
+
+
 class Rendition(models.Model):
-    """A generated file. A re-run of the same job finds its row instead of adding one."""
+    """A generated file. A re-run of the same job finds its row instead of adding one.
+
+    ``recipe`` is a digest of everything that made the file (kind, source hash, the whole
+    spec — banner copy, brand kit, focal point, overrides —, model versions and seed); the
+    file is named by it, so two objects share a file only when every input is the same.
+    """
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
@@ -109,6 +133,10 @@ class Rendition(models.Model):
     source_hash = models.CharField(max_length=64)
     model_version = models.CharField(max_length=100)
     seed = models.BigIntegerField(default=0)
+    recipe = models.CharField(max_length=64, blank=True, default="")
+    state = models.CharField(_("state"), max_length=16, choices=RenditionState.choices,
+                             default=RenditionState.CURRENT)
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     # Empty for rows that carry their data inline (the LQIP placeholder).
     file = models.FileField(storage=output_storage, max_length=500, blank=True)
@@ -139,11 +167,16 @@ class Rendition(models.Model):
                     "source_hash",
                     "model_version",
                     "seed",
+                    "recipe",
                 ],
-                name="gan_imaging_rendition_unique_output",
+                name="gan_imaging_rendition_unique_recipe",
             )
         ]
-        indexes = [models.Index(fields=["content_type", "object_id", "field_name", "source_hash"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "field_name", "source_hash"]),
+            models.Index(fields=["content_type", "object_id", "field_name", "kind", "state"],
+                         name="gan_imaging_rendition_state"),
+        ]
         verbose_name = _("rendition")
         verbose_name_plural = _("renditions")
 
@@ -235,4 +268,4 @@ class FocalPoint(models.Model):
 # Brand kits live in their own module to keep this one short.
 from gan_imaging.models_brand import BannerCopy, BrandKit  # noqa: E402
 
-__all__ = ["BannerCopy", "BrandKit", "FocalPoint", "GanModel", "Job", "Rendition"]
+__all__ = ["BannerCopy", "BrandKit", "FocalPoint", "GanModel", "Job", "Rendition", "RenditionState"]

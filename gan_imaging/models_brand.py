@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 _colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #1a2b3c."))
@@ -52,7 +54,8 @@ class BrandKit(models.Model):
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="USD")
     background = models.CharField(_("background"), max_length=60, default="gradient",
                                   help_text=_('"gradient", or "texture:brick" / '
-                                              '"texture:gravel" / "texture:<your model>".'))
+                                              '"texture:gravel" / "texture:NAME" with the '
+                                              'name of a texture model you trained.'))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -67,6 +70,22 @@ class BrandKit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a kit as the default makes it the only one, in one transaction."""
+        with transaction.atomic():
+            if self.default:
+                BrandKit.objects.select_for_update().filter(default=True).exclude(
+                    pk=self.pk).update(default=False)
+            super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # Making this kit the default takes the flag from the old one in save(); the
+        # one-default constraint only guards the database against anything else.
+        exclude = set(exclude or ())
+        if self.default:
+            exclude.add("default")
+        super().validate_constraints(exclude=exclude)
 
 
 class BannerCopy(models.Model):

@@ -2,42 +2,45 @@
 
 from __future__ import annotations
 
-import io
+import hashlib
+import json
 import posixpath
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from PIL import Image
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.core.errors import GanImagingError, StorageError, gettext_noop
+from gan_imaging.core.errors import StorageError, gettext_noop
 from gan_imaging.core.imaging.encode import get_format
 from gan_imaging.core.pipelines import Output
-from gan_imaging.models import Rendition
+from gan_imaging.models import Rendition, RenditionState
 from gan_imaging.storage import output_storage
 
 if TYPE_CHECKING:
     from gan_imaging.models import Job
 
 
-def output_name(job: Job, output: Output, model_version: str) -> str:
-    """Storage name from source hash, kind, model version, seed and spec key.
+def recipe_digest(job: Job, model_version: str) -> str:
+    """Hex digest (20 characters) of everything that makes a job's outputs: kind, source hash,
+    the whole spec (banner copy, brand kit and logo, focal point, overrides), the model
+    versions and the seed. Equal digests mean equal inputs, so equal files."""
+    recipe = {"kind": job.kind, "source": job.source_hash, "spec": job.spec,
+              "models": model_version, "seed": job.seed}
+    canonical = json.dumps(recipe, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+def output_name(job: Job, output: Output, recipe: str) -> str:
+    """Storage name from kind, source hash and the recipe digest (:func:`recipe_digest`).
 
     The same inputs always give the same name, so a re-run finds its file and a page never
-    needs to ask the storage whether it exists.
+    needs to ask the storage whether it exists; two objects that share a photo but not their
+    banner copy, brand kit or focal point get different names.
     """
     h = job.source_hash
-    return posixpath.join(
-        gan_settings.OUTPUT_PREFIX,
-        job.kind,
-        h[:2],
-        h[2:4],
-        h,
-        model_version,
-        f"s{job.seed}",
-        output.key,
-    )
+    return posixpath.join(gan_settings.OUTPUT_PREFIX, job.kind, h[:2], h[2:4], h, recipe,
+                          output.key)
 
 
 SAVE_FAILED = gettext_noop("Saving a generated image failed: %(error)s")
@@ -47,6 +50,10 @@ def _write(name: str, data: bytes, mime: str) -> str:
     storage = output_storage()
     try:
         if storage.exists(name):
+            if Rendition.objects.filter(file=name).exists():
+                # Another object's row made from the very same recipe: same content. Never
+                # rewrite a file a page may be showing.
+                return name
             # Left by a run that died before recording its row: it may be incomplete.
             storage.delete(name)
         content = ContentFile(data)
@@ -82,28 +89,15 @@ def save_placeholder(content_type_id: int, object_id: str, field_name: str, sour
     return row
 
 
-def upload_placeholder(data: bytes, filename: str | None) -> Output | None:
-    """The LQIP of an upload, computed in the request (≈ 2 ms for a JPEG thanks to DCT
-    scaling) so pages show it while renditions are pending; None if it cannot be made."""
-    from gan_imaging.core.imaging.decode import decode
-    from gan_imaging.core.pipelines.thumbnails import PLACEHOLDER_DRAFT, placeholder
-    from gan_imaging.limits import upload_limits
-
-    try:
-        image, _ = decode(data, upload_limits(), filename=filename, draft_to=PLACEHOLDER_DRAFT)
-        p = placeholder(image)
-        with Image.open(io.BytesIO(p.webp)) as im:
-            size = im.size
-    except (GanImagingError, OSError):
-        return None
-    meta = {"blurhash": p.blurhash, "data_uri": p.data_uri, "placeholder": True}
-    return Output("lqip", p.webp, "webp", size[0], size[1], meta)
-
-
 def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendition]:
     """Write each output and record its row; outputs already recorded are left untouched
-    (unless their file has gone missing, in which case it is written again)."""
+    (unless their file has gone missing, in which case it is written again).
+
+    New rows are ``pending``: pages do not show them until the job succeeds and
+    ``jobs.cleanup.promote`` makes the whole set current at once.
+    """
     storage = output_storage()
+    recipe = recipe_digest(job, model_version)
     renditions: list[Rendition] = []
     for out in results:
         if out.meta.get("placeholder"):
@@ -119,6 +113,7 @@ def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendit
             "source_hash": job.source_hash,
             "model_version": model_version,
             "seed": job.seed,
+            "recipe": recipe,
         }
         row = Rendition.objects.filter(**unique).first()
         if row is not None:
@@ -128,11 +123,12 @@ def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendit
                 row.save(update_fields=["file"])
             renditions.append(row)
             continue
-        name = _write(output_name(job, out, model_version), out.data, get_format(out.format).mime)
+        name = _write(output_name(job, out, recipe), out.data, get_format(out.format).mime)
         try:
             with transaction.atomic():
                 row = Rendition.objects.create(
                     **unique,
+                    state=RenditionState.PENDING,
                     file=name,
                     width=out.width,
                     height=out.height,

@@ -6,9 +6,11 @@ claim and attempts cap make that safe. Results live in the database, never in Ce
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from gan_imaging import jobs
 
@@ -35,4 +37,14 @@ def run_job(self: Any, job_id: str) -> str:
 def sweep() -> dict[str, int]:
     result = jobs.sweep()
     return {"republished": result.republished, "recovered": result.recovered,
-            "failed": result.failed}
+            "failed": result.failed, "tidied": result.tidied}
+
+
+@worker_ready.connect
+def _recover_after_restart(**kwargs: Any) -> None:
+    """A worker stopped hard (SIGKILL, a crash, the demo's Ctrl-C) leaves its job running under
+    a lease; on this host's next start, take such jobs back at once."""
+    try:
+        jobs.recover_local()
+    except Exception:  # noqa: BLE001 - recovery is best effort; the sweeper covers the rest
+        logging.getLogger("gan_imaging.jobs").warning("recovering jobs failed", exc_info=True)

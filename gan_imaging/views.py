@@ -33,10 +33,12 @@ def job_status(request: HttpRequest) -> JsonResponse:
         {
             "id": str(j.pk),
             "kind": j.kind,
+            "kind_label": j.kind_label,
             "status": j.status,
             "status_label": j.get_status_display(),
             "progress": round(j.progress, 3),
             "attempts": j.attempts,
+            "max_attempts": j.max_attempts,
             "error": j.error_text,
         }
         for j in Job.objects.filter(pk__in=ids)

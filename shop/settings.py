@@ -41,6 +41,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: explains an upload the multipart parser refuses (a huge file name).
+    "gan_imaging.uploads.UploadErrorMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -156,17 +158,25 @@ if os.environ.get("GAN_SHOP_S3_BUCKET"):
 
 # Uploads above this are refused before Django buffers them (bytes); matches MAX_UPLOAD_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
+# Large uploads go to a temporary file named after the client's extension; this handler caps
+# that extension, so a hostile ~240-byte one cannot crash the request (gan_imaging/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "gan_imaging.uploads.ShortExtensionUploadHandler",
+]
 
 # ---------------------------------------------------------------- Celery (see DESIGN.md §2)
 BROKER_DIR = DATA_DIR / "broker"
 CELERY_BROKER_URL = os.environ.get("GAN_SHOP_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # Exchange tables (kombu's default is ./control, in whatever folder the process runs).
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:

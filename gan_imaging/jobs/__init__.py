@@ -22,32 +22,38 @@ from gan_imaging.jobs.common import (
     worker_id,
 )
 from gan_imaging.jobs.execution import Outcome, claim, execute, worker_lost
-from gan_imaging.jobs.requests import publish, read_source, request, retry
-from gan_imaging.jobs.sweeping import SweepResult, sweep
+from gan_imaging.jobs.requests import publish, request, retry
+from gan_imaging.jobs.sources import PreparedUpload, check_upload, prepare_upload, read_source
+from gan_imaging.jobs.sweeping import SweepResult, recover_local, sweep, tidy
 
 __all__ = [
     "TASK_NAME",
     "TRAIN_KIND",
     "JobCancelled",
     "CleanupResult",
+    "PreparedUpload",
     "Outcome",
     "after_commit",
     "cleanup_deleted",
     "cleanup_replaced",
     "SweepResult",
     "celery_app",
+    "check_upload",
     "claim",
     "content_hash",
     "execute",
     "worker_lost",
     "pipeline_for",
+    "prepare_upload",
     "publish",
     "queue_for",
     "read_source",
+    "recover_local",
     "request",
     "retry",
     "spec_for",
     "sweep",
     "target_filter",
+    "tidy",
     "worker_id",
 ]

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from gan_imaging.models import Job, JobStatus, Rendition
+from gan_imaging.conf import gan_settings
+from gan_imaging.models import Job, JobStatus, Rendition, RenditionState
 from gan_imaging.outputs import delete_files
 
 log = logging.getLogger("gan_imaging.jobs")
@@ -27,7 +28,9 @@ class CleanupResult:
     cancelled: int = 0
 
 
-def _purge(renditions: Any, jobs: Any, reason: str) -> CleanupResult:
+def purge(renditions: Any, jobs: Any, reason: str) -> CleanupResult:
+    """Delete ``renditions`` (a queryset) and cancel the queued ones of ``jobs`` with
+    ``reason``; then delete the files no remaining row names."""
     result = CleanupResult()
     with transaction.atomic():
         names = [n for n in renditions.values_list("file", flat=True) if n]
@@ -47,7 +50,7 @@ def cleanup_replaced(content_type_id: int, object_id: str, field_name: str,
                      keep_hash: str) -> CleanupResult:
     """Drop renditions and queued jobs of earlier photos of one field (keeps ``keep_hash``)."""
     where = Q(content_type_id=content_type_id, object_id=object_id, field_name=field_name)
-    return _purge(
+    return purge(
         Rendition.objects.filter(where).exclude(source_hash=keep_hash),
         Job.objects.filter(where).exclude(source_hash=keep_hash),
         "The photo was replaced; a newer job generates its images.",
@@ -57,7 +60,7 @@ def cleanup_replaced(content_type_id: int, object_id: str, field_name: str,
 def cleanup_deleted(content_type_id: int, object_id: str) -> CleanupResult:
     """Drop every rendition and queued job of a deleted object."""
     where = Q(content_type_id=content_type_id, object_id=object_id)
-    return _purge(
+    return purge(
         Rendition.objects.filter(where),
         Job.objects.filter(where),
         "The item was deleted before its images were generated.",
@@ -68,15 +71,63 @@ def discard_outputs(job: Job) -> CleanupResult:
     """Drop what a run produced for a photo that was replaced while it ran."""
     where = Q(content_type_id=job.content_type_id, object_id=job.object_id,
               field_name=job.field_name, source_hash=job.source_hash)
-    return _purge(Rendition.objects.filter(where), Job.objects.none(), "")
+    return purge(Rendition.objects.filter(where), Job.objects.none(), "")
 
 
-def drop_superseded_outputs(job: Job, keep: list[Rendition]) -> CleanupResult:
-    """After a deterministic kind succeeded, drop that kind's other rows for the same photo
-    (made under an older spec, e.g. before the focal point moved), so pages never mix them."""
-    where = Q(content_type_id=job.content_type_id, object_id=job.object_id,
-              field_name=job.field_name, kind=job.kind, source_hash=job.source_hash)
-    return _purge(Rendition.objects.filter(where).exclude(pk__in=[r.pk for r in keep]),
+def _kind_filter(job: Job) -> Q:
+    return Q(content_type_id=job.content_type_id, object_id=job.object_id,
+             field_name=job.field_name, kind=job.kind)
+
+
+def promote(job: Job, renditions: list[Rendition]) -> None:
+    """Make a succeeded job's outputs the one current set of its (object, field, kind).
+
+    Call inside the transaction that marks the job succeeded. The previous sets become
+    ``superseded``: with ``KEEP_SUPERSEDED`` = 0 (the default) their rows are deleted and their
+    files removed after commit (never a file another row still names); otherwise the newest
+    N sets are kept as history. Finished jobs of the same kind created before this one are
+    deleted with them: their results are gone. A run overtaken by a newer succeeded job of the
+    same kind (delivered late) changes nothing that is shown.
+    """
+    where = _kind_filter(job)
+    mine = [r.pk for r in renditions if r.kind == job.kind]
+    done = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+    overtaken = Job.objects.filter(where & Q(status=JobStatus.SUCCEEDED),
+                                   created_at__gt=job.created_at).exists()
+    if overtaken:
+        pending = Rendition.objects.filter(pk__in=mine, state=RenditionState.PENDING)
+        pending.update(state=RenditionState.SUPERSEDED, superseded_at=timezone.now())
+    else:
+        Rendition.objects.filter(pk__in=mine).update(state=RenditionState.CURRENT,
+                                                     superseded_at=None, job=job)
+        Rendition.objects.filter(where, state=RenditionState.CURRENT).exclude(
+            pk__in=mine).update(state=RenditionState.SUPERSEDED, superseded_at=timezone.now())
+    keep = int(gan_settings.KEEP_SUPERSEDED)
+    if not keep:
+        Job.objects.filter(where, status__in=done, created_at__lt=job.created_at).delete()
+    after_commit(prune_superseded, job.content_type_id, job.object_id, job.field_name,
+                 job.kind)
+
+
+def prune_superseded(content_type_id: int, object_id: str, field_name: str,
+                     kind: str) -> CleanupResult:
+    """Delete the superseded sets of one (object, field, kind) beyond ``KEEP_SUPERSEDED``
+    (newest first; a set is the rows of one recipe), with their files when unused."""
+    where = Q(content_type_id=content_type_id, object_id=object_id, field_name=field_name,
+              kind=kind, state=RenditionState.SUPERSEDED)
+    keep = int(gan_settings.KEEP_SUPERSEDED)
+    recipes: list[str] = []
+    for recipe in Rendition.objects.filter(where).order_by("-superseded_at", "-pk").values_list(
+            "recipe", flat=True):
+        if recipe not in recipes:
+            recipes.append(recipe)
+    old = Rendition.objects.filter(where, recipe__in=recipes[keep:])
+    return purge(old, Job.objects.none(), "")
+
+
+def purge_pending(job: Job) -> CleanupResult:
+    """Drop what a run wrote for a job that failed for good: never shown, never kept."""
+    return purge(Rendition.objects.filter(job=job, state=RenditionState.PENDING),
                   Job.objects.none(), "")
 
 

@@ -23,7 +23,7 @@ from gan_imaging.core.errors import GanImagingError, SpecError
 from gan_imaging.core.imaging.decode import content_hash, decode, probe
 from gan_imaging.core.pipelines import Context
 from gan_imaging.inference import context_models, effective_version, job_assets
-from gan_imaging.jobs.cleanup import discard_outputs, drop_superseded_outputs
+from gan_imaging.jobs.cleanup import discard_outputs, promote, purge_pending
 from gan_imaging.jobs.common import (
     TRAIN_KIND,
     JobCancelled,
@@ -31,7 +31,7 @@ from gan_imaging.jobs.common import (
     stored_error,
     worker_id,
 )
-from gan_imaging.jobs.requests import read_source
+from gan_imaging.jobs.sources import read_source
 from gan_imaging.limits import upload_limits
 from gan_imaging.models import Job, JobStatus
 
@@ -48,24 +48,28 @@ class Outcome:
     renditions: list[Any] = field(default_factory=list)
 
 
-def _dead_local_owners(job_id: Any) -> list[str]:
-    """Lease owners of this host whose process no longer exists (a killed pool child).
-
-    Lets a redelivered job be taken over at once instead of after its lease expires.
-    """
-    owner = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list(
-        "lease_owner", flat=True
-    ).first()
-    host, _, pid = (owner or "").rpartition(":")
+def dead_local_owner(owner: str) -> bool:
+    """Whether a lease owner (``host:pid``) is a process of this host that no longer exists
+    (a killed pool child, or a worker stopped with SIGKILL)."""
+    host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return []
+        return False
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return [owner]  # type: ignore[list-item]  # not None: it had a pid
+        return True
     except PermissionError:
-        return []
-    return []
+        return False
+    return False
+
+
+def _dead_local_owners(job_id: Any) -> list[str]:
+    """The job's lease owner when it is a dead process of this host: lets a redelivered job be
+    taken over at once instead of after its lease expires."""
+    owner = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list(
+        "lease_owner", flat=True
+    ).first()
+    return [owner] if owner and dead_local_owner(owner) else []
 
 
 def claim(job_id: Any, owner: str) -> Job | None:
@@ -226,7 +230,13 @@ def execute(
             True,
             {"error": type(exc).__name__},
         )
-    if _finish(job, owner, JobStatus.SUCCEEDED, progress=1.0, error_code="", error_message=""):
+    with transaction.atomic():
+        # The job's outputs become the shown set in the same commit that marks it done.
+        finished = _finish(job, owner, JobStatus.SUCCEEDED, progress=1.0, error_code="",
+                           error_message="")
+        if finished and job.kind != TRAIN_KIND:
+            promote(job, renditions)
+    if finished:
         signals.rendition_ready.send(sender=Job, job=job, renditions=renditions)
     return Outcome(JobStatus.SUCCEEDED, renditions=renditions)
 
@@ -248,7 +258,8 @@ def _fail_or_retry(
             published_at=timezone.now() + timedelta(seconds=delay),
         )
         return Outcome(JobStatus.QUEUED, retry_in=delay)
-    _finish(job, owner, JobStatus.FAILED, error_code=code, **stored_error(message, params))
+    if _finish(job, owner, JobStatus.FAILED, error_code=code, **stored_error(message, params)):
+        purge_pending(job)
     return Outcome(JobStatus.FAILED)
 
 
@@ -306,10 +317,4 @@ def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
     if current != job.source_name:
         discard_outputs(job)
         raise _Superseded(REPLACED)
-    newer = Job.objects.filter(
-        content_type_id=job.content_type_id, object_id=job.object_id, field_name=job.field_name,
-        kind=job.kind, source_hash=job.source_hash, created_at__gt=job.created_at,
-    ).exclude(status=JobStatus.CANCELLED)
-    if not pipeline.seeded and not newer.exists():
-        drop_superseded_outputs(job, renditions)
     return renditions

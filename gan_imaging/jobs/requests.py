@@ -14,8 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.core.errors import QuotaExceededError, SpecError, StorageError, gettext_noop
-from gan_imaging.core.imaging.decode import content_hash, read_limited
+from gan_imaging.core.errors import QuotaExceededError, SpecError, gettext_noop
+from gan_imaging.core.imaging.decode import content_hash
 from gan_imaging.inference import effective_version
 from gan_imaging.jobs.common import (
     TASK_NAME,
@@ -27,25 +27,10 @@ from gan_imaging.jobs.common import (
     stored_error,
     target_filter,
 )
-from gan_imaging.limits import upload_limits
+from gan_imaging.jobs.sources import read_source
 from gan_imaging.models import ACTIVE_STATUSES, Job, JobStatus
 
 log = logging.getLogger("gan_imaging.jobs")
-
-
-def read_source(fieldfile: Any) -> bytes:
-    """Bytes of a stored field file, with the upload size cap applied."""
-    try:
-        fieldfile.open("rb")
-        try:
-            return read_limited(fieldfile.file, upload_limits())
-        finally:
-            fieldfile.close()
-    except (OSError, ValueError) as exc:
-        raise StorageError(
-            gettext_noop("The photo could not be read from storage: %(error)s"),
-            params={"error": str(exc)},
-        ) from exc
 
 
 def check_gpu_quota(user: Any) -> None:
@@ -105,11 +90,7 @@ def request(
             _refused(instance, field_name, fieldfile, kind, source_hash, exc, user)
             continue
         version = effective_version(pipeline, pipeline.spec_type.from_dict(spec))
-        existing = Job.objects.filter(where, kind=kind, source_hash=source_hash, spec=spec)
-        if not force and (
-            existing.filter(status__in=ACTIVE_STATUSES).exists()
-            or existing.filter(status=JobStatus.SUCCEEDED, model_version=version).exists()
-        ):
+        if not force and _covered(where, kind, source_hash, spec, version):
             continue
         if pipeline.device == "gpu":
             check_gpu_quota(user)
@@ -133,6 +114,19 @@ def request(
         ids = [job.pk for job in created]
         transaction.on_commit(partial(publish, ids), robust=True)
     return created
+
+
+def _covered(where: Any, kind: str, source_hash: str, spec: dict[str, Any],
+             version: str) -> bool:
+    """Whether a job for this exact output is under way, or made the set shown now (the
+    newest succeeded job of the kind; an older one's set is superseded)."""
+    same = {"source_hash": source_hash, "spec": spec}
+    if Job.objects.filter(where, kind=kind, status__in=ACTIVE_STATUSES, **same).exists():
+        return True
+    newest = Job.objects.filter(where, kind=kind, status=JobStatus.SUCCEEDED).order_by(
+        "-created_at").values_list("pk", flat=True)[:1]
+    # Compared in the database, as JSON, like the spec is stored.
+    return Job.objects.filter(pk__in=list(newest), model_version=version, **same).exists()
 
 
 def _refused(instance: models.Model, field_name: str, fieldfile: Any, kind: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -11,9 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.jobs.execution import worker_lost
+from gan_imaging.jobs.cleanup import purge
+from gan_imaging.jobs.execution import dead_local_owner, worker_lost
 from gan_imaging.jobs.requests import publish
-from gan_imaging.models import Job, JobStatus
+from gan_imaging.models import Job, JobStatus, Rendition, RenditionState
 
 
 @dataclass
@@ -21,6 +23,9 @@ class SweepResult:
     republished: int = 0
     recovered: int = 0
     failed: int = 0
+    #: Rendition rows removed: left pending by runs that failed or died, or superseded
+    #: beyond ``KEEP_SUPERSEDED``.
+    tidied: int = 0
 
 
 def sweep(*, now: Any = None, limit: int = 500) -> SweepResult:
@@ -63,4 +68,35 @@ def sweep(*, now: Any = None, limit: int = 500) -> SweepResult:
     ids = recovered + due
     if ids:
         result.republished = publish(ids)
+    result.tidied = tidy(limit=limit)
     return result
+
+
+def recover_local(*, limit: int = 500) -> int:
+    """Requeue and publish the running jobs whose lease holder was a process of this host that
+    no longer exists (a worker killed or stopped hard), at once rather than when the lease
+    expires. Called when a worker starts; returns how many were published."""
+    prefix = f"{socket.gethostname()}:"
+    with transaction.atomic():
+        rows = list(Job.objects.select_for_update(skip_locked=True)
+                    .filter(status=JobStatus.RUNNING, lease_owner__startswith=prefix)
+                    .values_list("pk", "lease_owner")[:limit])
+        dead = [pk for pk, owner in rows if dead_local_owner(owner)]
+        Job.objects.filter(pk__in=dead, status=JobStatus.RUNNING).update(
+            status=JobStatus.QUEUED, lease_owner="", lease_expires_at=None, published_at=None)
+    return publish(dead) if dead else 0
+
+
+def tidy(*, limit: int = 500) -> int:
+    """Remove rows no page will show again: ``pending`` rows of jobs that ended without
+    succeeding (or were deleted), and ``superseded`` ones when no history is kept (e.g. those
+    the 0004 migration marked). Files go only when no other row names them."""
+    orphan = Q(job__isnull=True) | Q(job__status__in=[JobStatus.FAILED, JobStatus.CANCELLED])
+    ids = list(Rendition.objects.filter(orphan, state=RenditionState.PENDING)
+               .values_list("pk", flat=True)[:limit])
+    if not int(gan_settings.KEEP_SUPERSEDED):
+        ids += list(Rendition.objects.filter(state=RenditionState.SUPERSEDED)
+                    .values_list("pk", flat=True)[:limit])
+    if not ids:
+        return 0
+    return purge(Rendition.objects.filter(pk__in=ids), Job.objects.none(), "").renditions

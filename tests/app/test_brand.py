@@ -57,7 +57,27 @@ def test_banner_copy_overrides_product_and_picks_its_own_kit(media_root):
     assert opts["logo_name"].startswith("gan_imaging/brand/") and len(opts["logo_hash"]) == 16
 
 
-def test_only_one_default_kit():
-    BrandKit.objects.create(name="A", default=True)
+def test_making_a_kit_the_default_takes_the_flag_from_the_old_one():
+    a = BrandKit.objects.create(name="A", default=True)
+    b = BrandKit.objects.create(name="B", default=True)
+    assert list(BrandKit.objects.filter(default=True)) == [b]
+    a.default = True
+    a.save()
+    assert list(BrandKit.objects.filter(default=True).values_list("name", flat=True)) == ["A"]
+    # The database still refuses two defaults written behind the model's back.
     with pytest.raises(IntegrityError), transaction.atomic():
-        BrandKit.objects.create(name="B", default=True)
+        BrandKit.objects.filter(name="B").update(default=True)
+
+
+def test_switching_the_default_kit_in_the_admin_just_works(admin_client):
+    BrandKit.objects.create(name="Old", default=True)
+    form = {"name": "New", "default": "on", "locale": "en-US", "currency": "USD",
+            "primary_colour": "#112233", "secondary_colour": "#445566",
+            "text_colour": "#ffffff", "background": "gradient"}
+    response = admin_client.post("/admin/gan_imaging/brandkit/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(BrandKit.objects.filter(default=True).values_list("name", flat=True)) == ["New"]
+    page = admin_client.get(
+        f"/admin/gan_imaging/brandkit/{BrandKit.objects.get(name='New').pk}/change/")
+    # The help text names a placeholder the browser shows (no "<your model>" tag eaten).
+    assert "texture:NAME" in page.content.decode()

@@ -77,3 +77,14 @@ def test_brand_kit_whose_font_lacks_chinese_glyphs_warns(settings, db):
     assert "lacks glyphs" in found[0].msg
     # Without the database the check does not run (manage.py check without --database).
     assert "gan_imaging.W002" not in ids()
+
+
+def test_history_stripping_and_aspect_settings_are_checked(settings):
+    base = dict(settings.GAN_IMAGING)
+    for key, bad in (("KEEP_SUPERSEDED", -1), ("KEEP_SUPERSEDED", "all"),
+                     ("STRIP_PRIVATE_METADATA", "yes"), ("MAX_ASPECT", 0.5)):
+        settings.GAN_IMAGING = {**base, key: bad}
+        assert ids() == ["gan_imaging.E013"], key
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "KEEP_SUPERSEDED": 3,
+                            "STRIP_PRIVATE_METADATA": False, "MAX_ASPECT": 20}
+    assert ids() == []

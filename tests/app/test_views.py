@@ -32,8 +32,9 @@ def test_staff_with_view_permission_gets_progress(client, product):
     client.force_login(user)
     data = client.get(status_url(job.pk, "not-a-uuid")).json()
     assert data == {"active": 1, "jobs": [{
-        "id": str(job.pk), "kind": "thumbnails", "status": "queued", "status_label": "Queued",
-        "progress": 0.0, "attempts": 0, "error": ""}]}
+        "id": str(job.pk), "kind": "thumbnails", "kind_label": "Thumbnails", "status": "queued",
+        "status_label": "Queued", "progress": 0.0, "attempts": 0, "max_attempts": 3,
+        "error": ""}]}
     jobs.execute(job.pk, owner="w")
     data = client.get(status_url(job.pk)).json()
     assert data["active"] == 0 and data["jobs"][0]["progress"] == 1.0

@@ -22,7 +22,8 @@ class Command(BaseCommand):
         while True:
             r = jobs.sweep()
             self.stdout.write(
-                f"republished {r.republished}, recovered {r.recovered}, failed {r.failed}"
+                f"republished {r.republished}, recovered {r.recovered}, failed {r.failed}, "
+                f"tidied {r.tidied} renditions"
             )
             if not loop:
                 return

@@ -1,8 +1,18 @@
-"""``manage.py rundemo [--port 8000]``: the web server and a Celery worker (with beat for the
-sweeper) as child processes, until Ctrl-C."""
+"""``manage.py rundemo [--port 8000]``: the web server and two Celery workers as child
+processes, until Ctrl-C.
+
+The workers follow the production layout at demo scale: one consumes the CPU queue
+(thumbnails, with beat for the sweeper), one the GPU queue (renders, banners, training) with a
+non-forking pool, so a thumbnail never waits behind a minute of generative work.
+
+Children run in their own sessions: Ctrl-C reaches this command only, which stops them itself:
+a warm shutdown for a few seconds, then a hard stop of a worker still inside a job (the next
+start takes such a job back at once), so the demo ends within a few seconds.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,9 +25,25 @@ from django.core.management.base import BaseCommand
 
 from gan_imaging.conf import gan_settings
 
+#: Seconds children get to exit after SIGTERM, before they are killed.
+STOP_GRACE_S = 3.0
+
+
+def worker_commands(python: str, schedule: str) -> list[list[str]]:
+    """The demo's two worker command lines: the CPU queue (prefork, one child, with beat) and
+    the GPU queue (solo pool)."""
+    common = [python, "-m", "celery", "-A", "shop", "worker", "--loglevel", "INFO",
+              "--without-gossip", "--without-mingle"]
+    queues = gan_settings.QUEUES
+    return [
+        [*common, "-Q", queues["cpu"], "--pool", "prefork", "--concurrency", "1",
+         "-n", "cpu@%h", "-B", "--schedule", schedule],
+        [*common, "-Q", queues["gpu"], "--pool", "solo", "-n", "gpu@%h"],
+    ]
+
 
 class Command(BaseCommand):
-    help = "Run the demo: web server + Celery worker + beat. Ctrl-C stops everything."
+    help = "Run the demo: web server + a CPU and a GPU-queue Celery worker. Ctrl-C stops all."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -25,35 +51,50 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, port: int, host: str, **options: Any) -> None:
         py = sys.executable
-        data = settings.DATA_DIR
-        worker = subprocess.Popen(
-            [py, "-m", "celery", "-A", "shop", "worker", "-B", "--loglevel", "INFO",
-             "-Q", ",".join(gan_settings.QUEUES.values()),
-             "--concurrency", "2", "--schedule", str(data / "celerybeat-schedule"),
-             "--without-gossip", "--without-mingle"],
-        )
+        schedule = str(settings.DATA_DIR / "celerybeat-schedule")
+        workers = [subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)
+                   for cmd in worker_commands(py, schedule)]
         web = subprocess.Popen(
             [py, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            cwd=settings.BASE_DIR,
+            cwd=settings.BASE_DIR, start_new_session=True,
         )
-        self.stdout.write(f"\nDemo shop: http://{host}:{port}/   admin: http://{host}:{port}/admin/\n")
-        children = [worker, web]
+        self.stdout.write(f"\nDemo shop: http://{host}:{port}/   admin: http://{host}:{port}/admin/"
+                          "\nCtrl-C stops the web server and the workers.\n")
+        stopping = False
 
-        def stop(*_: Any) -> None:
+        def request_stop(*_: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, request_stop)
+        children = [web, *workers]
+        try:
+            while not stopping and all(child.poll() is None for child in children):
+                time.sleep(0.2)
+        finally:
+            self.stdout.write("Stopping the demo…")
             for child in children:
                 if child.poll() is None:
-                    child.terminate()
-
-        signal.signal(signal.SIGTERM, stop)
-        try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            stop()
+                    # The main process only: a worker shuts its own pool and beat down.
+                    child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + STOP_GRACE_S
             for child in children:
                 try:
-                    child.wait(timeout=20)
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    # A worker still inside a render: stop it hard. Its job keeps a lease that
+                    # the next start takes back at once (gan_imaging.jobs.recover_local).
+                    _stop(child, signal.SIGKILL)
+                    child.wait()
+            for child in children:
+                _stop(child, signal.SIGKILL, group_only=True)  # pool children, beat
+
+
+def _stop(child: subprocess.Popen, sig: int, *, group_only: bool = False) -> None:
+    """Send ``sig`` to the child's whole process group (a worker, its pool and beat); with
+    ``group_only`` also after the child itself has exited."""
+    if child.poll() is not None and not group_only:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, sig)
