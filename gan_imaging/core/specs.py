@@ -99,7 +99,8 @@ class ThumbnailSpec(Spec):
     def __post_init__(self) -> None:
         if self.max_upscale not in (1, 2, 4) or isinstance(self.max_upscale, bool):
             raise SpecError(
-                f"max_upscale must be 1 (never upscale), 2 or 4, not {self.max_upscale!r}."
+                gettext_noop("max_upscale must be 1 (never upscale), 2 or 4, not %(value)s."),
+                params={"value": repr(self.max_upscale)},
             )
         if not self.widths:
             raise SpecError(gettext_noop("A thumbnail set needs at least one width."))

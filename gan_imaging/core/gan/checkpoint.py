@@ -31,7 +31,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 import gan_imaging
-from gan_imaging.core.errors import ModelError
+from gan_imaging.core.errors import ModelError, gettext_noop
 from gan_imaging.core.gan.nets import build_nets
 
 FORMAT = "gan_imaging.gan/1"
@@ -174,16 +174,22 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(
-            f"Model file {sidecar} is missing; re-install or re-train the model."
+            gettext_noop("Model file %(path)s is missing; re-install or re-train the model."),
+            params={"path": str(sidecar)},
         ) from None
     except (OSError, ValueError) as exc:
         raise ModelError(
-            f"Model file {sidecar} is unreadable ({exc}); re-train the model."
+            gettext_noop("Model file %(path)s is unreadable (%(error)s); re-train the model."),
+            params={"path": str(sidecar), "error": str(exc)},
         ) from None
     if meta.get("format") != FORMAT:
         raise ModelError(
-            f"Model file {sidecar} has format {meta.get('format')!r}, expected {FORMAT!r}; "
-            "it was written by another version of gan_imaging. Re-train the model."
+            gettext_noop(
+                "Model file %(path)s has format %(format)s, expected %(expected)s; it was "
+                "written by another version of gan_imaging. Re-train the model."
+            ),
+            params={"path": str(sidecar), "format": repr(meta.get("format")),
+                    "expected": repr(FORMAT)},
         )
     meta["_sidecar"] = str(sidecar)
     return meta
@@ -199,8 +205,11 @@ def _load_group(
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise ModelError(
-            f"Model weights in {where} do not match their architecture ({exc}). "
-            "The file is damaged or was edited; re-train the model."
+            gettext_noop(
+                "Model weights in %(path)s do not match their architecture (%(error)s). "
+                "The file is damaged or was edited; re-train the model."
+            ),
+            params={"path": where, "error": str(exc)},
         ) from None
 
 
@@ -221,10 +230,14 @@ def load(
     try:
         tensors = load_file(str(weights), device=str(device))
     except FileNotFoundError:
-        raise ModelError(f"Model weights {weights} are missing; re-install or re-train.") from None
+        raise ModelError(
+            gettext_noop("Model weights %(path)s are missing; re-install or re-train."),
+            params={"path": str(weights)},
+        ) from None
     except (SafetensorError, OSError) as exc:
         raise ModelError(
-            f"Model weights {weights} are damaged ({exc}); re-train the model."
+            gettext_noop("Model weights %(path)s are damaged (%(error)s); re-train the model."),
+            params={"path": str(weights), "error": str(exc)},
         ) from None
     try:
         # Building draws the (discarded) random init from the global RNG; keep callers' state.
@@ -232,8 +245,12 @@ def load(
             nets = build_nets(meta["arch"], meta["arch_kwargs"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(
-            f"Model {weights.name} needs architecture {meta.get('arch')!r} with "
-            f"{meta.get('arch_kwargs')}, which this version cannot build ({exc})."
+            gettext_noop(
+                "Model %(name)s needs architecture %(arch)s with %(arch_kwargs)s, which this "
+                "version cannot build (%(error)s)."
+            ),
+            params={"name": weights.name, "arch": repr(meta.get("arch")),
+                    "arch_kwargs": str(meta.get("arch_kwargs")), "error": str(exc)},
         ) from None
     groups = set(meta["groups"])
     want_training = not inference_only and {"d", "state"} <= groups
@@ -252,9 +269,12 @@ def load(
     )
     if meta.get("model_version") and ckpt.model_version != meta["model_version"]:
         raise ModelError(
-            f"Model weights {weights.name} do not match their recorded version "
-            f"{meta['model_version']!r} (found {ckpt.model_version!r}); the file was altered. "
-            "Re-install or re-train the model."
+            gettext_noop(
+                "Model weights %(name)s do not match their recorded version %(recorded)s "
+                "(found %(found)s); the file was altered. Re-install or re-train the model."
+            ),
+            params={"name": weights.name, "recorded": repr(meta["model_version"]),
+                    "found": repr(ckpt.model_version)},
         )
     if want_training:
         _load_group(nets.discriminator, tensors, "d", str(weights))

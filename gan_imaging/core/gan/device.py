@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from gan_imaging.core.errors import ConfigurationError
+from gan_imaging.core.errors import ConfigurationError, gettext_noop
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -33,17 +33,21 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
     kind = name.split(":", 1)[0]
     if kind not in ("cpu", "cuda", "mps"):
         raise ConfigurationError(
-            f"Unknown device {name!r}. Use one of: {', '.join(DEVICE_CHOICES)} (or 'cuda:N')."
+            gettext_noop("Unknown device %(device)s. Use one of: %(choices)s (or 'cuda:N')."),
+            params={"device": repr(name), "choices": ", ".join(DEVICE_CHOICES)},
         )
     if kind == "cuda" and not torch.cuda.is_available():
         raise ConfigurationError(
-            f"Device {name!r} was requested but this torch build or machine has no CUDA GPU. "
-            "Set the device to 'auto' or 'cpu', or run this job on a GPU worker."
+            gettext_noop(
+                "Device %(device)s was requested but this torch build or machine has no CUDA "
+                "GPU. Set the device to 'auto' or 'cpu', or run this job on a GPU worker."
+            ),
+            params={"device": repr(name)},
         )
     if kind == "mps" and not _mps_available():
-        raise ConfigurationError(
+        raise ConfigurationError(gettext_noop(
             "Device 'mps' was requested but Apple MPS is not available. Use 'auto' or 'cpu'."
-        )
+        ))
     return torch.device(name)
 
 

@@ -137,13 +137,21 @@ def sample_images(
     keeps its code entries, so each image's code, and the spread over codes, is unchanged.
     """
     if not 0.0 < truncation <= 1.0:
-        raise SpecError(f"truncation must be in (0, 1], not {truncation!r}.")
+        raise SpecError(
+            gettext_noop("truncation must be in (0, 1], not %(truncation)s."),
+            params={"truncation": repr(truncation)},
+        )
     ckpt = _resolve(model, device)
     G: Any = ckpt.generator  # a registry-built net: z_dim, latent_kind are its attributes
     if G.latent_kind != LATENT_VECTOR:
-        raise ModelError(f"Model {ckpt.model_version} makes textures; use sample_texture().")
+        raise ModelError(
+            gettext_noop("Model %(version)s makes textures; use sample_texture()."),
+            params={"version": ckpt.model_version},
+        )
     if n < 0 or batch_size < 1:
-        raise SpecError("The number of images must be >= 0 and the batch size >= 1.")
+        raise SpecError(
+            gettext_noop("The number of images must be >= 0 and the batch size >= 1.")
+        )
     z = latents(G, n, seed)
     z[:, getattr(G, "n_codes", 0) :] *= truncation
 
@@ -178,7 +186,10 @@ def sample_texture(
     ckpt = _resolve(model, device)
     G = ckpt.generator
     if G.latent_kind != LATENT_SPATIAL:
-        raise ModelError(f"Model {ckpt.model_version} is not a texture model; use sample_images().")
+        raise ModelError(
+            gettext_noop("Model %(version)s is not a texture model; use sample_images()."),
+            params={"version": ckpt.model_version},
+        )
     on_gpu = next(G.parameters()).device.type != "cpu"
     return run_with_oom_fallback(
         lambda size: generate_texture(G, width, height, seed=seed, chunk=size),

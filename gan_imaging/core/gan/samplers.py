@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from gan_imaging.core.errors import ConfigurationError
+from gan_imaging.core.errors import ConfigurationError, gettext_noop
 from gan_imaging.core.gan.config import TrainConfig
 
 TrainData = torch.Tensor | Sequence[torch.Tensor]
@@ -26,9 +26,11 @@ class ImageSampler:
 
     def __init__(self, data: TrainData, device: torch.device):
         if not isinstance(data, torch.Tensor) or data.dim() != 4 or not data.is_floating_point():
-            raise ConfigurationError("Training images must be a float tensor N x C x H x W.")
+            raise ConfigurationError(
+                gettext_noop("Training images must be a float tensor N x C x H x W.")
+            )
         if data.shape[0] == 0:
-            raise ConfigurationError("No training images were given.")
+            raise ConfigurationError(gettext_noop("No training images were given."))
         check_range(data)
         self.data = data.to(device=device, dtype=torch.float32)
 
@@ -52,16 +54,23 @@ class TextureSampler:
         else:
             exemplars = list(data)
         if not exemplars:
-            raise ConfigurationError("No texture exemplar images were given.")
+            raise ConfigurationError(gettext_noop("No texture exemplar images were given."))
         if config.crop % G.scale:
             raise ConfigurationError(
-                f"crop ({config.crop}) must be a multiple of the generator's scale ({G.scale})."
+                gettext_noop(
+                    "crop (%(crop)s) must be a multiple of the generator's scale (%(scale)s)."
+                ),
+                params={"crop": config.crop, "scale": G.scale},
             )
         for e in exemplars:
             if e.dim() != 3 or e.shape[0] != G.channels or min(e.shape[1:]) < config.crop:
                 raise ConfigurationError(
-                    f"Each texture exemplar must be {G.channels} x H x W with H, W >= "
-                    f"{config.crop}; got {tuple(e.shape)}."
+                    gettext_noop(
+                        "Each texture exemplar must be %(channels)s x H x W with H, W >= "
+                        "%(crop)s; got %(shape)s."
+                    ),
+                    params={"channels": G.channels, "crop": config.crop,
+                            "shape": str(tuple(e.shape))},
                 )
             check_range(e)
         self.exemplars = [e.to(device=device, dtype=torch.float32) for e in exemplars]
@@ -92,5 +101,9 @@ def check_range(x: torch.Tensor) -> None:
     lo, hi = float(x.min()), float(x.max())
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo < -1.01 or hi > 1.01:
         raise ConfigurationError(
-            f"Training images must be scaled to [-1, 1] (found values in [{lo:.3g}, {hi:.3g}])."
+            gettext_noop(
+                "Training images must be scaled to [-1, 1] (found values in "
+                "[%(low)s, %(high)s])."
+            ),
+            params={"low": f"{lo:.3g}", "high": f"{hi:.3g}"},
         )

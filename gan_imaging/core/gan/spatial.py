@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from gan_imaging.core.errors import SpecError
+from gan_imaging.core.errors import SpecError, gettext_noop
 
 MAX_SIDE = 16384  # pixels per side; well above every ad and marketplace format
 # Google Merchant Center's limit; bounds the float32 canvas (256 MB per channel).
@@ -50,16 +50,22 @@ def noise_field(
 def check_size(width: int, height: int) -> None:
     """Raise SpecError unless 1 <= width, height <= MAX_SIDE (integers) and the area is at most
     MAX_PIXELS."""
-    for label, value in (("width", width), ("height", height)):
+    for template, value in (
+        (gettext_noop("Texture width must be a whole number of pixels from 1 to %(max_side)s, "
+                      "not %(value)s."), width),
+        (gettext_noop("Texture height must be a whole number of pixels from 1 to %(max_side)s, "
+                      "not %(value)s."), height),
+    ):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SIDE:
-            raise SpecError(
-                f"Texture {label} must be a whole number of pixels from 1 to {MAX_SIDE}, "
-                f"not {value!r}."
-            )
+            raise SpecError(template, params={"max_side": MAX_SIDE, "value": repr(value)})
     if width * height > MAX_PIXELS:
         raise SpecError(
-            f"A {width}x{height} texture is {width * height / 1e6:.0f} megapixels; the limit is "
-            f"{MAX_PIXELS / 1e6:.0f}. Request a smaller size."
+            gettext_noop(
+                "A %(width)sx%(height)s texture is %(mp)s megapixels; the limit is %(max_mp)s. "
+                "Request a smaller size."
+            ),
+            params={"width": width, "height": height, "mp": f"{width * height / 1e6:.0f}",
+                    "max_mp": f"{MAX_PIXELS / 1e6:.0f}"},
         )
 
 

@@ -85,7 +85,11 @@ def sr_patches(
             out.append(pick[1])
     if not out:
         raise ConfigurationError(
-            f"None of the photos is at least {crop} px on its short side; choose larger photos."
+            gettext_noop(
+                "None of the photos is at least %(crop)s px on its short side; choose larger "
+                "photos."
+            ),
+            params={"crop": crop},
         )
     order = rng.permutation(len(out))[:count]
     stack = np.stack([out[i] for i in sorted(order)])
@@ -98,12 +102,15 @@ class _Patches:
     def __init__(self, data: SRData, crop: int, device: torch.device):
         items = list(data.unbind(0)) if isinstance(data, torch.Tensor) else list(data)
         if not items:
-            raise ConfigurationError("No training photos were given.")
+            raise ConfigurationError(gettext_noop("No training photos were given."))
         for t in items:
             if t.dim() != 3 or t.shape[0] != 3 or min(t.shape[1:]) < crop:
                 raise ConfigurationError(
-                    f"Each training image must be 3 x H x W with H, W >= {crop}; got "
-                    f"{tuple(t.shape)}."
+                    gettext_noop(
+                        "Each training image must be 3 x H x W with H, W >= %(crop)s; got "
+                        "%(shape)s."
+                    ),
+                    params={"crop": crop, "shape": str(tuple(t.shape))},
                 )
         self.uint8 = items[0].dtype == torch.uint8
         if not self.uint8:
@@ -111,8 +118,11 @@ class _Patches:
             hi = max(float(t.max()) for t in items)
             if lo < -1.01 or hi > 1.01:
                 raise ConfigurationError(
-                    f"Training images must be uint8 or scaled to [-1, 1] (found [{lo:.3g}, "
-                    f"{hi:.3g}])."
+                    gettext_noop(
+                        "Training images must be uint8 or scaled to [-1, 1] (found "
+                        "[%(low)s, %(high)s])."
+                    ),
+                    params={"low": f"{lo:.3g}", "high": f"{hi:.3g}"},
                 )
         same = len({tuple(t.shape) for t in items}) == 1
         self.stack = torch.stack(items).to(device) if same else None
@@ -162,18 +172,29 @@ def train_sr(
 
     device, use_bf16, rng, G, D = setup(config)
     if not isinstance(G, SRGenerator) or not isinstance(D, PatchDiscriminator):
-        raise ConfigurationError(f"Architecture {config.arch!r} is not an upscaler.")
+        raise ConfigurationError(
+            gettext_noop("Architecture %(arch)s is not an upscaler."),
+            params={"arch": repr(config.arch)},
+        )
     scale = G.scale
     if config.crop % scale or config.crop // scale < 8:
         raise ConfigurationError(
-            f"crop ({config.crop}) must be a multiple of the scale ({scale}) and >= {8 * scale}."
+            gettext_noop(
+                "crop (%(crop)s) must be a multiple of the scale (%(scale)s) and >= %(min_crop)s."
+            ),
+            params={"crop": config.crop, "scale": scale, "min_crop": 8 * scale},
         )
     if init is not None:
         src = ckpt_io.load(init, device=device) if isinstance(init, str | Path) else init
         if src.arch != config.arch or dict(src.arch_kwargs) != dict(config.arch_kwargs):
             raise ConfigurationError(
-                f"Cannot start from {src.model_version}: it is {src.arch} {src.arch_kwargs}, "
-                f"the settings ask for {config.arch} {dict(config.arch_kwargs)}."
+                gettext_noop(
+                    "Cannot start from %(version)s: it is %(arch)s %(arch_kwargs)s, the settings "
+                    "ask for %(wanted_arch)s %(wanted_kwargs)s."
+                ),
+                params={"version": src.model_version, "arch": src.arch,
+                        "arch_kwargs": str(src.arch_kwargs), "wanted_arch": config.arch,
+                        "wanted_kwargs": str(dict(config.arch_kwargs))},
             )
         G.load_state_dict(src.generator.state_dict())
     patches = _Patches(data, config.crop, device)

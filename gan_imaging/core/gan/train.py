@@ -116,7 +116,10 @@ def setup(config: TrainConfig) -> tuple[torch.device, bool, torch.Generator, Any
         try:
             nets = build_nets(config.arch, config.arch_kwargs)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigurationError(f"Cannot build architecture {config.arch!r}: {exc}") from None
+            raise ConfigurationError(
+                gettext_noop("Cannot build architecture %(arch)s: %(error)s"),
+                params={"arch": repr(config.arch), "error": str(exc)},
+            ) from None
     return device, use_bf16, rng, nets.generator.to(device), nets.discriminator.to(device)
 
 
@@ -151,15 +154,20 @@ def train(
             config, data, progress=progress, should_stop=should_stop, resume=resume, init=init
         )
     if init is not None:
-        raise ConfigurationError("Only super-resolution training (arch 'sr') accepts init.")
+        raise ConfigurationError(
+            gettext_noop("Only super-resolution training (arch 'sr') accepts init.")
+        )
     device, use_bf16, rng, G, D = setup(config)
     spatial = G.latent_kind == LATENT_SPATIAL
     sampler = TextureSampler(data, G, config, device) if spatial else ImageSampler(data, device)
     info = config.info_weight > 0
     if info and not (getattr(G, "n_codes", 0) and hasattr(D, "forward_info")):
         raise ConfigurationError(
-            f"info_weight needs an architecture built with a categorical code "
-            f"(dcgan28 with n_codes > 0); {config.arch} {dict(config.arch_kwargs)} has none."
+            gettext_noop(
+                "info_weight needs an architecture built with a categorical code (dcgan28 with "
+                "n_codes > 0); %(arch)s %(arch_kwargs)s has none."
+            ),
+            params={"arch": config.arch, "arch_kwargs": str(dict(config.arch_kwargs))},
         )
 
     opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=config.betas)
@@ -300,13 +308,21 @@ def _restore(
     ckpt = ckpt_io.load(resume, device=device) if isinstance(resume, str | Path) else resume
     if ckpt.arch != config.arch or dict(ckpt.arch_kwargs) != dict(config.arch_kwargs):
         raise ConfigurationError(
-            f"Cannot resume: the checkpoint is {ckpt.arch} {ckpt.arch_kwargs}, the settings ask "
-            f"for {config.arch} {dict(config.arch_kwargs)}."
+            gettext_noop(
+                "Cannot resume: the checkpoint is %(arch)s %(arch_kwargs)s, the settings ask "
+                "for %(wanted_arch)s %(wanted_kwargs)s."
+            ),
+            params={"arch": ckpt.arch, "arch_kwargs": str(ckpt.arch_kwargs),
+                    "wanted_arch": config.arch, "wanted_kwargs": str(dict(config.arch_kwargs))},
         )
     if ckpt.discriminator is None or not ckpt.train_state:
-        raise ConfigurationError("Cannot resume from an inference-only checkpoint.")
+        raise ConfigurationError(
+            gettext_noop("Cannot resume from an inference-only checkpoint.")
+        )
     if (ema is None) != (ckpt.raw_generator is None):
-        raise ConfigurationError("Cannot resume: EMA on/off differs from the checkpoint's run.")
+        raise ConfigurationError(
+            gettext_noop("Cannot resume: EMA on/off differs from the checkpoint's run.")
+        )
     live = ckpt.raw_generator if ckpt.raw_generator is not None else ckpt.generator
     G.load_state_dict(live.state_dict())
     D.load_state_dict(ckpt.discriminator.state_dict())

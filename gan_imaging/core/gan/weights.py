@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gan_imaging.core.errors import ModelError
+from gan_imaging.core.errors import ModelError, gettext_noop
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 
@@ -26,12 +26,16 @@ def bundled_path(style: str) -> Path:
     except KeyError:
         known = ", ".join(sorted(BUNDLED))
         raise ModelError(
-            f"There is no bundled texture style {style!r}; choose one of {known}."
+            gettext_noop("There is no bundled texture style %(style)s; choose one of %(known)s."),
+            params={"style": repr(style), "known": known},
         ) from None
     path = WEIGHTS_DIR / f"{prefix}.safetensors"
     if not path.exists():
         raise ModelError(
-            f"The bundled {style!r} texture weights are missing ({path}); reinstall gan_imaging "
-            "or run scripts/train_textures.py."
+            gettext_noop(
+                "The bundled %(style)s texture weights are missing (%(path)s); reinstall "
+                "gan_imaging or run scripts/train_textures.py."
+            ),
+            params={"style": repr(style), "path": str(path)},
         )
     return path

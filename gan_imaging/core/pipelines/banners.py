@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 from PIL import Image
 
-from gan_imaging.core.errors import ModelError, SpecError
+from gan_imaging.core.errors import ModelError, SpecError, gettext_noop
 from gan_imaging.core.imaging.encode import FORMATS, get_format
 from gan_imaging.core.pipelines.base import Context, Output, Pipeline
 from gan_imaging.core.specs import Spec, parse_colour
@@ -65,7 +65,10 @@ def parse_size(value: str) -> tuple[int, int]:
     """``"728x90"`` → (728, 90); each side 16–4096 px."""
     m = _SIZE.match(value.strip()) if isinstance(value, str) else None
     if not m or not all(16 <= int(v) <= 4096 for v in m.groups()):
-        raise SpecError(f'Banner size {value!r} must look like "728x90" (16–4096 px a side).')
+        raise SpecError(
+            gettext_noop('Banner size %(size)s must look like "728x90" (16–4096 px a side).'),
+            params={"size": repr(value)},
+        )
     return int(m.group(1)), int(m.group(2))
 
 
@@ -108,27 +111,34 @@ class BannerSpec(Spec):
 
     def __post_init__(self) -> None:
         if not self.sizes:
-            raise SpecError("A banner set needs at least one size.")
+            raise SpecError(gettext_noop("A banner set needs at least one size."))
         for s in self.sizes:
             parse_size(s)
         self.budget_map()
         if not self.formats:
-            raise SpecError("A banner set needs at least one format.")
+            raise SpecError(gettext_noop("A banner set needs at least one format."))
         for f in self.formats:
             if get_format(f).name not in ("jpeg", "webp", "png"):
-                raise SpecError(f"Banners are made as jpeg, webp or png, not {f!r}.")
+                raise SpecError(
+                    gettext_noop("Banners are made as jpeg, webp or png, not %(format)s."),
+                    params={"format": repr(f)},
+                )
         if self.on_over_budget not in ("error", "skip"):
-            raise SpecError('on_over_budget must be "error" or "skip".')
+            raise SpecError(gettext_noop('on_over_budget must be "error" or "skip".'))
         for c in (self.primary, self.secondary, self.text_colour):
             parse_colour(c)
         canonical_locale(self.locale)
         price_tag(self.price, self.sale_price, self.currency, self.locale)  # validates all three
         if self.sale_price and not self.price:
-            raise SpecError("A sale price needs the regular price too.")
+            raise SpecError(gettext_noop("A sale price needs the regular price too."))
         if not (self.headline or self.brand_name).strip():
-            raise SpecError("A banner needs a headline (or at least the brand name).")
+            raise SpecError(
+                gettext_noop("A banner needs a headline (or at least the brand name).")
+            )
         if self.background != "gradient" and not self.background.startswith("texture:"):
-            raise SpecError('The background must be "gradient" or "texture:<style>".')
+            raise SpecError(
+                gettext_noop('The background must be "gradient" or "texture:<style>".')
+            )
         object.__setattr__(self, "sizes", tuple(dict.fromkeys(s.strip() for s in self.sizes)))
         object.__setattr__(self, "formats", tuple(dict.fromkeys(f.lower() for f in self.formats)))
 
@@ -138,8 +148,12 @@ class BannerSpec(Spec):
         for entry in self.budgets:
             size, _, value = str(entry).partition("=")
             if size.strip() not in kb or not value.strip().isdigit() or int(value) < 1:
-                raise SpecError(f'Budget {entry!r} must look like "728x90=150" (kB) for a size '
-                                "of this set.")  # fmt: skip
+                raise SpecError(
+                    gettext_noop(
+                        'Budget %(entry)s must look like "728x90=150" (kB) for a size of this set.'
+                    ),
+                    params={"entry": repr(entry)},
+                )
             kb[size.strip()] = int(value)
         return {s: v * 1000 for s, v in kb.items()}
 
@@ -175,7 +189,10 @@ def bundled_backdrop(style: str, width: int, height: int, seed: int) -> Image.Im
     except ModelError:
         raise
     except Exception as exc:  # a broken file must reach the merchant as a model error
-        raise ModelError(f"The {style!r} texture model could not be loaded ({exc}).") from None
+        raise ModelError(
+            gettext_noop("The %(style)s texture model could not be loaded (%(error)s)."),
+            params={"style": repr(style), "error": str(exc)},
+        ) from None
     arr = gan.to_uint8(gan.sample_texture(model, width, height, seed=seed))
     return Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr)
 
@@ -215,7 +232,7 @@ def run(image: Image.Image, spec: BannerSpec, ctx: Context) -> list[Output]:
                         seed=ctx.seed, locale=style.locale, background=spec.background)  # fmt: skip
             if not got.met:
                 if spec.on_over_budget == "error":
-                    require_budget(got, f"The {size} banner")
+                    require_budget(got, size)
                 missed.append(name)
             else:
                 outputs.append(Output(name, got.data, got.format, w, h, meta))
@@ -251,7 +268,7 @@ PIPELINE = Pipeline(
     device="gpu",
     spec_type=BannerSpec,
     run=run,
-    label="Banners",
+    label=gettext_noop("Banners"),
     seeded=True,
     decode_hint=decode_hint,
     models=_models,

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import Image
 
-from gan_imaging.core.errors import SpecError
+from gan_imaging.core.errors import SpecError, gettext_noop
 from gan_imaging.core.imaging.encode import encode, get_format
 from gan_imaging.core.pipelines.base import Context, Output, Pipeline
 from gan_imaging.core.specs import Spec, parse_aspect, parse_colour
@@ -42,7 +42,12 @@ Backdrop = Callable[[str, int, int, int], Image.Image]
 
 def _int(name: str, value: object, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise SpecError(f"{name} must be a whole number from {lo} to {hi}, not {value!r}.")
+        raise SpecError(
+            gettext_noop(
+                "%(name)s must be a whole number from %(low)s to %(high)s, not %(value)s."
+            ),
+            params={"name": name, "low": lo, "high": hi, "value": repr(value)},
+        )
 
 
 @dataclass(frozen=True)
@@ -80,35 +85,58 @@ class RenderSpec(Spec):
     def __post_init__(self) -> None:
         for o in self.outputs:
             if o not in OUTPUTS:
-                raise SpecError(f"Unknown render output {o!r}; choose from {', '.join(OUTPUTS)}.")
+                raise SpecError(
+                    gettext_noop("Unknown render output %(output)s; choose from %(choices)s."),
+                    params={"output": repr(o), "choices": ", ".join(OUTPUTS)},
+                )
         if not self.outputs:
-            raise SpecError("Choose at least one render output (packshot, cutout, scenes).")
+            raise SpecError(
+                gettext_noop("Choose at least one render output (packshot, cutout, scenes).")
+            )
         f = self.fill
         if isinstance(f, bool) or not isinstance(f, int | float) or not 0.5 <= f <= 1.0:
-            raise SpecError(f"Packshot fill must be a fraction from 0.5 to 1, not {f!r}.")
+            raise SpecError(
+                gettext_noop("Packshot fill must be a fraction from 0.5 to 1, not %(fill)s."),
+                params={"fill": repr(f)},
+            )
         _int("min_long_side", self.min_long_side, 500, 4000)
         _int("max_long_side", self.max_long_side, 500, 4000)
         if self.max_long_side < self.min_long_side:
-            raise SpecError("max_long_side must be at least min_long_side.")
+            raise SpecError(gettext_noop("max_long_side must be at least min_long_side."))
         if not isinstance(self.shadow, bool):
-            raise SpecError(f"shadow must be true or false, not {self.shadow!r}.")
+            raise SpecError(
+                gettext_noop("shadow must be true or false, not %(shadow)s."),
+                params={"shadow": repr(self.shadow)},
+            )
         parse_colour(self.background)
         for fmt in self.cutout_formats:
             if fmt not in ("png", "webp"):
-                raise SpecError(f"Cutout format {fmt!r} has no transparency; use png or webp.")
+                raise SpecError(
+                    gettext_noop("Cutout format %(format)s has no transparency; use png or webp."),
+                    params={"format": repr(fmt)},
+                )
         for a in self.scene_aspects:
             parse_aspect(a)
         for s in self.scene_styles:
             if not isinstance(s, str) or not s:
-                raise SpecError(f"Scene style {s!r} must be a style name such as \"brick\".")
+                raise SpecError(
+                    gettext_noop('Scene style %(style)s must be a style name such as "brick".'),
+                    params={"style": repr(s)},
+                )
         _int("variants", self.variants, 1, 8)
         _int("scene_long_side", self.scene_long_side, 256, 4096)
         if self.scene_format not in ("webp", "jpeg"):
-            raise SpecError(f"Scene format must be webp or jpeg, not {self.scene_format!r}.")
+            raise SpecError(
+                gettext_noop("Scene format must be webp or jpeg, not %(format)s."),
+                params={"format": repr(self.scene_format)},
+            )
         _int("jpeg_quality", self.jpeg_quality, 1, 100)
         _int("webp_quality", self.webp_quality, 1, 100)
         if self.cutout_method not in METHODS:
-            raise SpecError(f"Cutout method must be one of {', '.join(METHODS)}.")
+            raise SpecError(
+                gettext_noop("Cutout method must be one of %(choices)s, not %(method)s."),
+                params={"choices": ", ".join(METHODS), "method": repr(self.cutout_method)},
+            )
         object.__setattr__(self, "fill", float(f))
         for name in ("outputs", "cutout_formats", "scene_aspects", "scene_styles"):
             object.__setattr__(self, name, tuple(dict.fromkeys(getattr(self, name))))
@@ -238,7 +266,7 @@ PIPELINE = Pipeline(
     device="gpu",
     spec_type=RenderSpec,
     run=run,
-    label="Product renders",
+    label=gettext_noop("Product renders"),
     seeded=True,
     decode_hint=decode_hint,
     models=_models,

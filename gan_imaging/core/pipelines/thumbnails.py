@@ -30,6 +30,7 @@ from functools import partial
 import numpy as np
 from PIL import Image
 
+from gan_imaging.core.errors import gettext_noop
 from gan_imaging.core.imaging.crop import fill_box, find_subject
 from gan_imaging.core.imaging.encode import encode, flatten, get_format
 from gan_imaging.core.imaging.placeholder import Placeholder, make_placeholder
@@ -388,7 +389,7 @@ PIPELINE = Pipeline(
     device="cpu",
     spec_type=ThumbnailSpec,
     run=run,
-    label="Thumbnails",
+    label=gettext_noop("Thumbnails"),
     decode_hint=decode_hint,
     models=lambda spec: [("sr", "x2"), ("sr", "x4")][: {1: 0, 2: 1, 4: 2}[spec.max_upscale]],
 )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from gan_imaging.core.errors import GanImagingError
+from gan_imaging.core.errors import GanImagingError, gettext_noop
 from gan_imaging.core.imaging.encode import encode, get_format
 
 
@@ -77,13 +77,19 @@ def encode_to_budget(
     return Budgeted(tried[q], name, q, budget, False, len(tried))
 
 
-def require_budget(result: Budgeted, what: str) -> Budgeted:
+def require_budget(result: Budgeted, size: str) -> Budgeted:
     """``result`` unchanged when it met its budget, else :class:`BudgetExceededError` with a
-    message naming ``what`` (e.g. "the 728x90 banner"), the size reached and the budget."""
+    message naming the banner ``size`` (e.g. ``"728x90"``), the file size reached and the
+    budget."""
     if not result.met:
         raise BudgetExceededError(
-            f"{what} is {len(result.data) / 1000:.0f} kB as {result.format.upper()} even at "
-            f"quality {result.quality}, over its {result.budget / 1000:.0f} kB budget. Raise "
-            "the budget, use JPEG or WebP, or choose a simpler (gradient) background."
+            gettext_noop(
+                "The %(size)s banner is %(kb)s kB as %(format)s even at quality %(quality)s, "
+                "over its %(budget_kb)s kB budget. Raise the budget, use JPEG or WebP, or "
+                "choose a simpler (gradient) background."
+            ),
+            params={"size": size, "kb": f"{len(result.data) / 1000:.0f}",
+                    "format": result.format.upper(), "quality": result.quality,
+                    "budget_kb": f"{result.budget / 1000:.0f}"},
         )
     return result

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from gan_imaging.core.errors import SpecError
+from gan_imaging.core.errors import SpecError, gettext_noop
 
 if TYPE_CHECKING:  # torch loads only when the network path runs (thumbnail workers stay light)
     from gan_imaging.core.vision.segnet import SegModel
@@ -190,7 +190,10 @@ def cutout(
     loaded segmentation model (default: the bundled one, loaded once per process).
     """
     if method not in METHODS:
-        raise SpecError(f"Unknown cutout method {method!r}; choose from {', '.join(METHODS)}.")
+        raise SpecError(
+            gettext_noop("Unknown cutout method %(method)s; choose from %(choices)s."),
+            params={"method": repr(method), "choices": ", ".join(METHODS)},
+        )
     if image.mode == "RGBA" and method in ("auto", "alpha"):
         alpha = image.getchannel("A")
         lowest = alpha.getextrema()[0]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from gan_imaging.core.errors import ConfigurationError
+from gan_imaging.core.errors import ConfigurationError, gettext_noop
 
 
 class FontNotFoundError(ConfigurationError):
@@ -120,7 +120,10 @@ def register_font(key: str, path: str | Path, index: int = 0) -> None:
     try:
         ImageFont.truetype(f.path, 12, index=f.index)
     except OSError as exc:
-        raise FontNotFoundError(f"The font file {path} cannot be opened ({exc}).") from None
+        raise FontNotFoundError(
+            gettext_noop("The font file %(path)s cannot be opened (%(error)s)."),
+            params={"path": str(path), "error": str(exc)},
+        ) from None
     with _LOCK:
         _REGISTERED[key] = f
     resolve_font.cache_clear()
@@ -160,8 +163,11 @@ def resolve_font(key: str, locale: str = "en-US") -> FontFile:
     base, _, weight = key.partition("-")
     if base not in ("latin", "cjk") or weight not in ("", "bold"):
         raise FontNotFoundError(
-            f"The font {key.removesuffix('-bold')!r} is not set up; use latin or cjk, or "
-            "register the brand's font file first."
+            gettext_noop(
+                "The font %(font)s is not set up; use latin or cjk, or register the brand's "
+                "font file first."
+            ),
+            params={"font": repr(key.removesuffix("-bold"))},
         )
     bold = weight == "bold"
     candidates = _latin(bold) if base == "latin" else _cjk(bold, cjk_region(locale))
@@ -169,8 +175,14 @@ def resolve_font(key: str, locale: str = "en-US") -> FontFile:
         if Path(cand.path).is_file():
             return cand
     raise FontNotFoundError(
-        f"No {'Chinese/Japanese/Korean' if base == 'cjk' else 'Latin'} font is installed, so "
-        f"banner text cannot be drawn. Install the Debian package {INSTALL_HINT[base]}."
+        gettext_noop(
+            "No Chinese/Japanese/Korean font is installed, so banner text cannot be drawn. "
+            "Install the Debian package %(package)s."
+        ) if base == "cjk" else gettext_noop(
+            "No Latin font is installed, so banner text cannot be drawn. "
+            "Install the Debian package %(package)s."
+        ),
+        params={"package": INSTALL_HINT[base]},
     )
 
 
@@ -233,9 +245,21 @@ def font_for_text(
         if font_covers(font, text):
             return font
     need = "cjk" if any(_is_cjk_char(c) for c in text) else first
+    if missing:
+        raise FontNotFoundError(
+            gettext_noop(
+                "No installed font has every character of %(text)s. Install the Debian package "
+                "%(package)s (missing: %(missing)s)."
+            ),
+            params={"text": repr(text[:40]), "package": INSTALL_HINT[need],
+                    "missing": ", ".join(missing)},
+        )
     raise FontNotFoundError(
-        f"No installed font has every character of {text[:40]!r}. Install the Debian package "
-        f"{INSTALL_HINT[need]}" + (f" (missing: {', '.join(missing)})." if missing else ".")
+        gettext_noop(
+            "No installed font has every character of %(text)s. Install the Debian package "
+            "%(package)s."
+        ),
+        params={"text": repr(text[:40]), "package": INSTALL_HINT[need]},
     )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from gan_imaging.core.errors import InvalidImageError
+from gan_imaging.core.errors import InvalidImageError, gettext_noop
 from gan_imaging.core.vision.compliance import PRODUCT_TOLERANCE
 from gan_imaging.core.vision.cutout import Matte, apply_matte
 from gan_imaging.core.vision.shadow import apply_shadow, contact_shadow
@@ -62,10 +62,10 @@ def extract_product(image: Image.Image, matte: Matte) -> Product:
                     matte.plainness, matte.model_version)  # fmt: skip
     box = cleaned.box(8)
     if box is None:
-        raise InvalidImageError(
+        raise InvalidImageError(gettext_noop(
             "No product could be found in this photo. Upload a photo where the product stands "
             "out from its background, ideally on a plain or white backdrop."
-        )
+        ))
     rgba = apply_matte(image, cleaned).crop(box)
     w, h = image.size
     touches = box[0] == 0 or box[1] == 0 or box[2] == w or box[3] == h

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from gan_imaging.core.errors import SpecError
+from gan_imaging.core.errors import SpecError, gettext_noop
 
 NBSP = "\u00a0"
 
@@ -83,18 +83,27 @@ def canonical_locale(locale: str) -> str:
     if tag.split("-")[0] in _DEFAULT_REGION and len(parts) == 1:
         return _DEFAULT_REGION[tag]
     raise SpecError(
-        f"Locale {locale!r} is not supported for prices; use one of {', '.join(LOCALES)}."
+        gettext_noop("Locale %(locale)s is not supported for prices; use one of %(choices)s."),
+        params={"locale": repr(locale), "choices": ", ".join(LOCALES)},
     )
 
 
 def parse_amount(value: str | Decimal, what: str = "price") -> Decimal:
-    """A decimal string such as ``"1299"`` or ``"12.99"`` → Decimal (≥ 0, finite)."""
+    """A decimal string such as ``"1299"`` or ``"12.99"`` → Decimal (≥ 0, finite).
+
+    ``what``: ``"price"`` or ``"sale price"``, which the error message names.
+    """
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
         amount = Decimal("NaN")
     if not amount.is_finite() or amount < 0:
-        raise SpecError(f"The {what} {value!r} must be a number such as 12.99.")
+        raise SpecError(
+            gettext_noop("The sale price %(value)s must be a number such as 12.99.")
+            if what == "sale price"
+            else gettext_noop("The price %(value)s must be a number such as 12.99."),
+            params={"value": repr(value)},
+        )
     return amount
 
 
@@ -113,8 +122,10 @@ def format_price(
     """
     cur = currency.upper()
     if cur not in _CURRENCIES:
-        raise SpecError(f"Currency {currency!r} is not supported; use one of "
-                        f"{', '.join(CURRENCIES)}.")  # fmt: skip
+        raise SpecError(
+            gettext_noop("Currency %(currency)s is not supported; use one of %(choices)s."),
+            params={"currency": repr(currency), "choices": ", ".join(CURRENCIES)},
+        )
     loc = canonical_locale(locale)
     conv = _LOCALES[loc]
     digits = _CURRENCIES[cur][0]
@@ -137,7 +148,7 @@ def format_discount(price: str | Decimal, sale_price: str | Decimal, locale: str
     the share paid, in tenths), ``23%OFF`` (ja). Rounded so it is never overstated."""
     was, now = parse_amount(price), parse_amount(sale_price, "sale price")
     if was <= 0 or now >= was:
-        raise SpecError("A sale price must be lower than the regular price.")
+        raise SpecError(gettext_noop("A sale price must be lower than the regular price."))
     off = ((was - now) / was * 100).quantize(Decimal(1), rounding=ROUND_DOWN)
     loc = canonical_locale(locale)
     lang = loc.split("-")[0]

@@ -22,7 +22,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from gan_imaging.core.errors import ModelError
+from gan_imaging.core.errors import ModelError, gettext_noop
 from gan_imaging.core.gan.checkpoint import model_version, round_to_half
 from gan_imaging.core.registry import Registry
 
@@ -145,13 +145,22 @@ def load_model(path: str | os.PathLike[str]) -> SegModel:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(
-            f"The cutout model {sidecar} is missing; reinstall gan_imaging or run "
-            "scripts/train_cutout.py."
+            gettext_noop(
+                "The cutout model %(path)s is missing; reinstall gan_imaging or run "
+                "scripts/train_cutout.py."
+            ),
+            params={"path": str(sidecar)},
         ) from None
     except (OSError, ValueError) as exc:
-        raise ModelError(f"The cutout model {sidecar} is unreadable ({exc}).") from None
+        raise ModelError(
+            gettext_noop("The cutout model %(path)s is unreadable (%(error)s)."),
+            params={"path": str(sidecar), "error": str(exc)},
+        ) from None
     if meta.get("format") != FORMAT:
-        raise ModelError(f"{sidecar} is not a segmentation model (format {meta.get('format')!r}).")
+        raise ModelError(
+            gettext_noop("%(path)s is not a segmentation model (format %(format)s)."),
+            params={"path": str(sidecar), "format": repr(meta.get("format"))},
+        )
     weights = sidecar.with_name(meta["weights_file"])
     try:
         tensors = load_file(str(weights), device="cpu")
@@ -161,11 +170,17 @@ def load_model(path: str | os.PathLike[str]) -> SegModel:
         net.load_state_dict({k: v.to(ref[k].dtype) if k in ref else v
                              for k, v in tensors.items()}, strict=True)  # fmt: skip
     except FileNotFoundError:
-        raise ModelError(f"The cutout weights {weights} are missing; reinstall.") from None
+        raise ModelError(
+            gettext_noop("The cutout weights %(path)s are missing; reinstall gan_imaging."),
+            params={"path": str(weights)},
+        ) from None
     except (SafetensorError, OSError, KeyError, TypeError, RuntimeError) as exc:
         raise ModelError(
-            f"The cutout weights {weights} are damaged or do not match their architecture "
-            f"({exc}); run scripts/train_cutout.py."
+            gettext_noop(
+                "The cutout weights %(path)s are damaged or do not match their architecture "
+                "(%(error)s); run scripts/train_cutout.py."
+            ),
+            params={"path": str(weights), "error": str(exc)},
         ) from None
     net.eval().requires_grad_(False)
     model = SegModel(meta["arch"], dict(meta["arch_kwargs"]), net, int(meta["input_size"]),
@@ -173,8 +188,11 @@ def load_model(path: str | os.PathLike[str]) -> SegModel:
                      meta.get("info", {}))  # fmt: skip
     if meta.get("model_version") and model.model_version != meta["model_version"]:
         raise ModelError(
-            f"The cutout weights {weights.name} do not match their recorded version; the file "
-            "was altered. Reinstall gan_imaging or run scripts/train_cutout.py."
+            gettext_noop(
+                "The cutout weights %(name)s do not match their recorded version; the file was "
+                "altered. Reinstall gan_imaging or run scripts/train_cutout.py."
+            ),
+            params={"name": weights.name},
         )
     return model
 
