@@ -1,12 +1,7 @@
-"""Studio product photos for the demo shop, drawn from nothing but numpy and Pillow.
+"""Studio product photos for the demo shop (:mod:`shop.catalog.studio` draws them).
 
-Each photo is a packshot of a homeware product on a light seamless backdrop: 1200×1200 px
-or 1000×1250 px (portrait), JPEG quality 92, deterministic (same bytes on every call), about
-0.2–0.5 s each. Products are solids of revolution (mug, bottle, lamp, candle jar), tubes
-(handles, loops, the bow) and a box, seen by an orthographic camera from 8–24° above.
-Lighting: a soft key light from the upper left, a weak fill from the right, a softbox
-reflection on glossy surfaces, ambient occlusion near the floor and a soft contact shadow.
-The product is drawn at 2× and box-filtered down (antialiased edges); mild sensor noise.
+Packshots of homeware on a light seamless backdrop, 1200×1200 px or 1000×1250 px, JPEG
+quality 92, the same bytes on every call, 0.3–1 s each.
 """
 
 from __future__ import annotations
@@ -18,197 +13,156 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
 
-SS = 2  # supersampling factor of the product layer
-Arr = np.ndarray
-Material = Callable[[dict[str, Arr]], tuple[Arr, float, float]]  # geometry → albedo, spec, gloss
-_KEY = np.array([-0.55, 0.62, 0.56]) / np.linalg.norm([-0.55, 0.62, 0.56])
-_FILL = np.array([0.75, 0.2, 0.63]) / np.linalg.norm([0.75, 0.2, 0.63])
+from shop.catalog.studio import Arr, Geometry, Studio, fillet, lin, mix, print_sheet, wrap_around
 
 
-def _lin(rgb: tuple[int, int, int] | Arr) -> Arr:
-    """sRGB 0–255 → linear light 0–1."""
-    return (np.asarray(rgb, np.float32) / 255.0) ** 2.2
+def _mug(st: Studio) -> None:
+    at, rad, ht = (580.0, 875.0), 285.0, 460.0
+    glaze, clay, inner = lin((38, 92, 104)), lin((196, 172, 140)), lin((232, 224, 206))
+
+    def material(g: Geometry) -> tuple[Arr, float, float]:
+        cell = np.sin(np.floor(g["phi"] * 95) * 12.99 + np.floor(g["h"] / 3) * 78.23) * 43758.5
+        col = mix(glaze, cell - np.floor(cell) < 0.012, glaze * 0.45)  # speckles
+        col = mix(col, (g["h"] < 20) & ~g["top"], clay)  # the unglazed foot
+        rin = g["r"] - 16
+        inside = g["top"] & (np.hypot(g["x"], g["z"]) < rin)
+        lit = 0.3 + 0.7 / (1 + np.exp(-3 * (0.5 * g["x"] - 0.8 * g["z"]) / rin - 0.3))
+        col = mix(col, inside, inner * lit[:, None])
+        return mix(col, g["top"] & ~inside, glaze * 1.6 + 0.04), 0.85, 60.0
+
+    st.revolve(at, ht, lambda h: rad * (0.97 + 0.03 * h / ht) - fillet(h, 26), material)
+    t = np.linspace(-math.pi / 2, math.pi / 2, 120)  # the handle, turned 40° towards us
+    h, out = ht * (0.535 - 0.265 * np.sin(t)), rad - 20 + 165 * np.cos(t) ** 0.6
+    x, z = out * math.sin(math.radians(50)), out * math.cos(math.radians(50))
+    st.tube(st.at(at, np.array([x, h, z])).T, 30, glaze, 0.8, 60, depth=z * st.ce + h * st.se)
 
 
-def _unit(v: Arr) -> Arr:
-    out: Arr = v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-6)
-    return out
+def _bottle(st: Studio) -> None:
+    at = (500.0, 1105.0)
+    sage, steel, wood = lin((118, 142, 118)), lin((176, 178, 178)), lin((168, 124, 82))
+    logo = print_sheet([("harbour", 92, 70), ("STEEL  ·  750 ML", 30, 150)], (900, 200))
+
+    def paint(g: Geometry) -> tuple[Arr, float, float]:
+        col = sage + (0.85 - sage) * wrap_around(g, logo, 0.75, 300, 370)[:, None]
+        return mix(col, g["h"] < 16, steel), 0.22, 14.0
+
+    def bamboo(g: Geometry) -> tuple[Arr, float, float]:
+        grain = 0.88 + 0.12 * np.sin(g["phi"] * 60 + 3 * np.sin(g["h"] * 0.05)) ** 2
+        rings = 0.9 + 0.1 * np.sin(np.hypot(g["x"], g["z"]) * 0.5)
+        return wood * np.where(g["top"], rings, grain)[:, None], 0.3, 20.0
+
+    st.revolve(at, 790, lambda h: 92 + 38 * (1 + np.cos(np.pi * np.clip((h - 600) / 140, 0, 1)))
+               - fillet(h, 14), paint)  # a rounded foot, a shoulder and the neck
+    st.revolve(at, 125, lambda h: 104 - fillet(125 - h, 16), bamboo, h0=775)
 
 
-class Studio:
-    """A canvas of ``size`` (w, h) px: a light backdrop, a 2× product layer, floor shadows.
+def _lamp(st: Studio) -> None:
+    at = (500.0, 1125.0)
+    blue, brass = lin((36, 66, 118)), lin((196, 160, 92))
+    linen, lining = lin((214, 199, 172)), lin((238, 232, 220))
 
-    ``elevation``: camera angle above the horizon in degrees (5–30). World units are final
-    px: x to the right, h up from the floor, z towards the camera; a point (x, h, z) of an
-    object standing at screen (cx, fy) lands at (cx + x, fy − h·cos e + z·sin e).
-    """
+    def fabric(g: Geometry) -> tuple[Arr, float, float]:
+        weave = 1 + 0.04 * np.sin(g["h"] * 2.9) * np.sin(g["phi"] * 900)
+        col = linen * np.where((g["h"] < 9) | (g["h"] > 322), 0.82, weave)[:, None]  # piping
+        rin = g["r"] - 4
+        lit = np.clip(0.55 + 0.5 * (0.3 * g["x"] - g["z"]) / rin, 0.3, 1)
+        inside = g["top"] & (np.hypot(g["x"], g["z"]) < rin)
+        return mix(col, inside, lining * lit[:, None]), 0.05, 8.0
 
-    def __init__(self, size: tuple[int, int], elevation: float, seed: int,
-                 backdrop: tuple[int, int, int] = (247, 246, 243)) -> None:
-        self.w, self.h = size
-        self.e = math.radians(elevation)
-        self.ce, self.se = math.cos(self.e), math.sin(self.e)
-        self.view = np.array([0.0, self.se, self.ce])
-        self.rgb = np.zeros((self.h * SS, self.w * SS, 3), np.float32)  # linear, premultiplied
-        self.alpha = np.zeros((self.h * SS, self.w * SS), np.float32)
-        self.shadow = Image.new("L", (self.w // 2, self.h // 2), 0)  # floor footprints, ½ res
-        self.rng = np.random.default_rng(seed)
-        self.backdrop = backdrop
+    st.revolve(at, 340, lambda h: 52 + 128 * np.sin(np.pi * np.clip(0.1 + h / 330, 0, 1)) ** 0.7,
+               lambda g: (blue, 0.7, 70.0))  # the glazed jar
+    st.revolve(at, 26, lambda h: 34 - fillet(26 - h, 6), lambda g: (brass, 0.9, 40.0), h0=340)
+    st.revolve(at, 240, lambda h: 9 + 0 * h, lambda g: (brass, 0.9, 40.0), h0=366)
+    st.revolve(at, 330, lambda h: 238 - 62 * h / 330, fabric, h0=570)
 
-    # -- shading ---------------------------------------------------------------------------
-    def shade(self, n: Arr, albedo: Arr, spec: float, gloss: float, ao: Arr | float = 1.0) -> Arr:
-        """Linear RGB for world normals ``n`` (..., 3), linear ``albedo`` (..., 3) 0–1,
-        ``spec`` 0–1 (0 matte, 1 glaze/glass), ``gloss`` Blinn exponent 5–200."""
-        key = np.clip((n @ _KEY + 0.25) / 1.25, 0, 1)
-        fill = np.clip(n @ _FILL, 0, 1)
-        sky = 0.16 + 0.08 * n[..., 1]
-        diffuse = (1.05 * key + 0.28 * fill + sky)[..., None] * np.asarray(ao)[..., None]
-        half = _unit(_KEY + self.view)
-        hl = np.clip(n @ half, 0, 1) ** gloss
-        refl = 2 * (n @ self.view)[..., None] * n - self.view  # softbox reflection, left
-        box = (np.clip((-refl[..., 0] - 0.3) * 5, 0, 1) * np.clip((0.75 + refl[..., 0]) * 5, 0, 1)
-               * np.clip((refl[..., 1] + 0.35) * 3, 0, 1))
-        rim = np.clip(1 - n @ self.view, 0, 1) ** 4  # Fresnel-ish brightening at grazing angles
-        glow = spec * (0.9 * hl + 0.55 * box + 0.12 * rim)
-        out: Arr = albedo * diffuse * (1 - 0.04 * spec) + glow[..., None]
-        return out
 
-    def _paint(self, y0: int, x0: int, cover: Arr, colour: Arr) -> None:
-        """Paint ``colour`` (linear, (h, w, 3)) where ``cover`` (bool) over the layer."""
-        ys, xs = slice(y0, y0 + cover.shape[0]), slice(x0, x0 + cover.shape[1])
-        self.rgb[ys, xs][cover] = colour[cover]
-        self.alpha[ys, xs][cover] = 1.0
+def _gift_box(st: Studio) -> None:
+    at, w, ht, rw, th = (600.0, 830.0), 500.0, 330.0, 34.0, math.radians(32)
+    a1 = np.array([math.cos(th), 0, math.sin(th)]) * w  # the two floor edges, px
+    a2, up = np.array([-math.sin(th), 0, math.cos(th)]) * w, np.array([0.0, ht, 0.0])
+    navy, gold = lin((34, 50, 92)), lin((218, 176, 104))
 
-    def footprint(self, box: tuple[float, float, float, float] | list[tuple[float, float]]) -> None:
-        """Mark a floor contact area: an ellipse box (x0, y0, x1, y1) or a polygon, in px."""
-        draw = ImageDraw.Draw(self.shadow)
-        if isinstance(box, tuple):
-            draw.ellipse([v / 2 for v in box], fill=255)
-        else:
-            draw.polygon([(x / 2, y / 2) for x, y in box], fill=255)
+    def side(al: Arr, be: Arr) -> Arr:
+        col = mix(navy, np.abs(be - 1 + 55 / ht) < 0.005, navy * 0.45)  # the lid's edge
+        col = mix(col, np.abs(al - 0.5) * w < rw, gold)
+        edge = 1 + 0.6 * (be > 1 - 2.5 / ht) + 0.3 * ((al < 2 / w) | (al > 1 - 2 / w))
+        return col * (edge * (1 - 0.35 * np.exp(-be * ht / 10)))[:, None]  # floor AO
 
-    # -- primitives ------------------------------------------------------------------------
-    def revolve(self, cx: float, fy: float, height: float, profile: Callable[[Arr], Arr],
-                material: Material, h0: float = 0.0) -> None:
-        """A solid of revolution standing at screen (cx, fy) px, from h0 to h0 + height px
-        above the floor; ``profile(h)`` gives its radius (px) for local heights 0–height.
-        Each visible pixel takes the highest slice whose projected disk covers it (the
-        nearest surface along a downward-looking ray), found per column by searchsorted."""
-        ce, se = self.ce, self.se
-        hk = np.linspace(0.0, height * SS, int(height * SS) + 2)
-        step = hk[1] - hk[0]
-        r = profile(hk / SS) * SS
-        dr = np.gradient(r, hk)
-        rmax = float(r.max())
-        x0, x1 = int(cx * SS - rmax) - 1, int(cx * SS + rmax) + 2
-        y0 = int(fy * SS - (h0 * SS + hk[-1]) * ce - rmax * se) - 1
-        y1 = int(fy * SS - h0 * SS * ce + rmax * se) + 2
-        xs = np.arange(x0, x1) + 0.5 - cx * SS
-        us = fy * SS - (np.arange(y0, y1) + 0.5)  # "up" coordinate of each row, ss px
-        s = se * np.sqrt(np.clip(r[None] ** 2 - xs[:, None] ** 2, 0, None))
-        valid = r[None] > np.abs(xs)[:, None]
-        uc = (h0 * SS + hk) * ce
-        big, n = 1e6, len(hk)
-        lo = np.where(valid, uc - s, big)
-        hi = np.where(valid, uc + s, -big)
-        m = np.minimum.accumulate(lo[:, ::-1], axis=1)[:, ::-1]  # lowest row of slices ≥ k
-        mx = np.maximum.accumulate(hi[:, ::-1], axis=1)[:, ::-1]  # highest row of slices ≥ k
-        off = np.arange(len(xs))[:, None] * 4 * big
-        q = (us[::-1][None] + off).ravel()  # ascending queries, column-major
-        a = np.searchsorted((m + off).ravel(), q, "right").reshape(len(xs), -1)
-        b = np.searchsorted((-mx + off).ravel(), (-us[::-1][None] + off).ravel(), "right")
-        base = np.arange(len(xs))[:, None] * n
-        a, b = (a - 1 - base)[:, ::-1].T, (b.reshape(len(xs), -1) - 1 - base)[:, ::-1].T
-        k = np.minimum(a, b)
-        cover = k >= 0
-        k = np.clip(k, 0, n - 2)
-        col = np.broadcast_to(np.arange(len(xs))[None], k.shape)
-        u = np.broadcast_to(us[:, None], k.shape)
-        tm = (u - m[col, k]) / np.maximum(m[col, k + 1] - m[col, k], 1e-6)
-        tx = (mx[col, k] - u) / np.maximum(mx[col, k] - mx[col, k + 1], 1e-6)
-        hh = hk[k] + step * np.clip(np.where(a <= b, tm, tx), 0, 1)
-        rh, drh = np.interp(hh, hk, r), np.interp(hh, hk, dr)
-        x = np.broadcast_to(xs[None], k.shape)
-        zu = ((h0 * SS + hh) * ce - u) / se
-        zs = np.sqrt(np.clip(rh**2 - x**2, 0, None))
-        margin = 1.5 * step * ce / se + 1.5
-        top = (a > b) & (zu**2 + x**2 < (rh - margin) ** 2)
-        hh = np.where(top, hk[k], hh)
-        z = np.where(top, zu, np.where(zu >= 0, zs, -zs))
-        rho = np.maximum(rh, 1e-3)
-        nrm = _unit(np.stack([x / rho, -drh, z / rho], -1))
-        nrm[top] = (0.0, 1.0, 0.0)
-        geo = {"x": x / SS, "z": z / SS, "h": hh / SS, "r": rh / SS, "top": top, "n": nrm,
-               "phi": np.arctan2(x, z), "radius": rh / SS}
-        albedo, spec, gloss = material(geo)
-        ao = 1 - 0.45 * np.exp(-(hh / SS + h0) / 6.0) * (~top) if h0 == 0 else 1.0
-        self._paint(y0, x0, cover, self.shade(geo["n"], albedo, spec, gloss, ao))
+    st.face(at, (a1 - a2) / 2, a2, up, side, 0.15, 20)
+    st.face(at, (a2 - a1) / 2, a1, up, side, 0.15, 20)
+    st.face(at, up - (a1 + a2) / 2, a1, a2, lambda al, be: mix(
+        navy, (np.abs(al - 0.5) * w < rw) | (np.abs(be - 0.5) * w < rw), gold), 0.15, 20)
 
-    def tube(self, pts: Arr, radius: float, albedo: Arr, spec: float, gloss: float,
-             flat: float = 1.0) -> None:
-        """A round tube of ``radius`` px along the screen polyline ``pts`` ((n, 2) px);
-        ``flat`` 0.3–1 squashes its depth (a ribbon or a flattened handle)."""
-        p = np.asarray(pts, np.float64) * SS
-        rad = radius * SS
-        x0, y0 = (p.min(0) - rad - 2).astype(int)
-        x1, y1 = (p.max(0) + rad + 3).astype(int)
-        gy, gx = np.mgrid[y0:y1, x0:x1] + 0.5
-        best = np.full(gx.shape, np.inf)
-        dx, dy = np.zeros_like(gx), np.zeros_like(gx)
-        for a, b in zip(p[:-1], p[1:], strict=True):
-            ab = b - a
-            t = np.clip(((gx - a[0]) * ab[0] + (gy - a[1]) * ab[1]) / max(ab @ ab, 1e-9), 0, 1)
-            ex, ey = gx - a[0] - t * ab[0], gy - a[1] - t * ab[1]
-            d = ex * ex + ey * ey
-            closer = d < best
-            best, dx, dy = np.where(closer, d, best), np.where(closer, ex, dx), np.where(closer, ey, dy)
-        cover = best < rad * rad
-        nz = np.sqrt(np.clip(1 - best / rad**2, 0, 1)) * flat
-        sx, su = dx / rad, -dy / rad
-        n = _unit(np.stack([sx, su * self.ce + nz * self.se, -su * self.se + nz * self.ce], -1))
-        colour = self.shade(n, np.broadcast_to(albedo, n.shape), spec, gloss)
-        self._paint(y0, x0, cover, colour)
+    knot = st.at(at, up)
+    for tail in (0.38 * a1 + 0.1 * a2, 0.08 * a1 - 0.38 * a2):
+        st.tube(np.linspace(knot, st.at(at, up + tail), 12), 24, gold * 0.85, 0.6, 30, flat=4)
+    t = np.linspace(0, 2 * math.pi, 240)
+    loops = knot + np.stack([170 * np.sin(t), -75 * np.sin(t) * np.cos(t)
+                             - 110 * np.abs(np.sin(t)) ** 1.5], 1)  # fmt: skip
+    st.tube(loops, 20, gold, 0.6, 30, flat=4, inside=gold * 0.35)
+    st.tube(np.array([knot - (12, 4), knot + (12, -4)]), 28, gold * 0.9, 0.6, 30, flat=2)
+    st.footprint([tuple(st.at(at, (sa * a1 + sb * a2) / 2))
+                  for sa, sb in ((-1, -1), (1, -1), (1, 1), (-1, 1))])  # fmt: skip
 
-    def solid_face(self, origin: Arr, ea: Arr, eb: Arr, fn: Callable[[Arr, Arr], Arr],
-                   normal: Arr, spec: float, gloss: float) -> None:
-        """A flat parallelogram origin + α·ea + β·eb (world px, α, β in 0–1) coloured by
-        ``fn(α, β) -> linear albedo``; ``origin`` is relative to the object's floor point."""
-        def proj(v: Arr) -> Arr:
-            return np.array([v[0], -(v[1] * self.ce - v[2] * self.se)]) * SS
 
-        o, a, b = proj(origin) + self.anchor, proj(ea), proj(eb)
-        corners = np.array([o, o + a, o + b, o + a + b])
-        x0, y0 = corners.min(0).astype(int) - 1
-        x1, y1 = corners.max(0).astype(int) + 2
-        gy, gx = np.mgrid[y0:y1, x0:x1] + 0.5
-        inv = np.linalg.inv(np.array([a, b]).T)
-        al = inv[0, 0] * (gx - o[0]) + inv[0, 1] * (gy - o[1])
-        be = inv[1, 0] * (gx - o[0]) + inv[1, 1] * (gy - o[1])
-        cover = (al >= 0) & (al <= 1) & (be >= 0) & (be <= 1)
-        n = np.broadcast_to(_unit(normal), (*gx.shape, 3))
-        self._paint(y0, x0, cover, self.shade(n, fn(al, be), spec, gloss))
+def _candle(st: Studio) -> None:
+    at, rad, ht, sink = (600.0, 890.0), 265.0, 410.0, 46.0
+    amber, wax, paper = lin((128, 56, 14)), lin((236, 226, 204)), lin((244, 238, 224))
+    label = print_sheet([("FIG & CEDAR", 74, 95), ("hand-poured soy wax", 34, 200),
+                    ("220 g", 30, 262)], (1200, 360))  # fmt: skip
+    label[148:152, 470:730] = 0.5
 
-    anchor = np.zeros(2)
+    def glass(g: Geometry) -> tuple[Arr, float, float]:
+        col = amber * (0.45 + 0.55 * np.abs(g["n"][:, 2]))[:, None]  # thicker at the edges
+        on = ~g["top"] & (np.abs(g["phi"]) < 1.15) & (np.abs(g["h"] - 0.5 * ht) < 0.2 * ht)
+        ink = wrap_around(g, label, 1.15, 0.3 * ht, 0.7 * ht)
+        col = mix(col, on, paper * (1 - 0.93 * ink)[:, None])
+        rin, zw = g["r"] - 12, g["z"] - sink * st.ce / st.se  # zw: the eye ray on the wax
+        inside = g["top"] & (np.hypot(g["x"], g["z"]) < rin)
+        col = mix(col, inside, amber * 0.35)
+        pool = np.clip(0.7 - 0.3 * zw / rin, 0.5, 1)
+        col = mix(col, inside & (np.hypot(g["x"], zw) < rin), wax * pool[:, None])
+        return mix(col, g["top"] & ~inside, amber * 1.5), 0.9, 90.0
 
-    # -- finishing -------------------------------------------------------------------------
-    def finish(self) -> Image.Image:
-        """Backdrop + floor shadow + product layer (box-filtered 2×) + noise → RGB image."""
-        h, w = self.h, self.w
-        yy = np.linspace(0, 1, h, dtype=np.float32)[:, None]
-        xx = np.linspace(-1, 1, w, dtype=np.float32)[None]
-        tone = 0.975 + 0.03 * yy - 0.012 * xx**2 + 0.008 * xx  # light falls from upper left
-        bg = _lin(self.backdrop) * tone[..., None]
-        soft = self.shadow.filter(ImageFilter.GaussianBlur(w / 40)).resize((w, h))
-        tight = self.shadow.filter(ImageFilter.GaussianBlur(3)).resize((w, h))
-        soft = soft.transform((w, h), Image.Transform.AFFINE, (1, 0, -w / 60, 0, 1, h / 120))
-        shade = 1 - 0.2 * np.asarray(soft, np.float32) / 255 - 0.16 * np.asarray(tight, np.float32) / 255
-        bg = bg * shade[..., None]
-        a = self.alpha.reshape(h, SS, w, SS).mean((1, 3))
-        fg = self.rgb.reshape(h, SS, w, SS, 3).mean((1, 3))
-        lin = bg * (1 - a[..., None]) + fg
-        srgb = 255 * np.clip(lin, 0, 1) ** (1 / 2.2)
-        grain = self.rng.standard_normal((h, w, 1), np.float32) * 1.3
-        grain = grain + self.rng.standard_normal((h, w, 3), np.float32) * 0.7
-        return Image.fromarray(np.clip(srgb + grain + 0.5, 0, 255).astype(np.uint8), "RGB")
+    st.revolve(at, ht, lambda h: rad - fillet(h, 22), glass)
+    wick = st.at(at, np.array([0, ht - sink, 0]))
+    st.tube(np.array([wick, wick + (4, -34)]), 3.5, lin((40, 34, 30)), 0.1, 10)
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    """A demo catalogue entry: ``draw`` paints the product into a :class:`Studio` of
+    ``size`` (w, h) px seen from ``elevation`` degrees; ``price`` is a decimal string."""
+
+    name: str
+    price: str
+    description: str
+    draw: Callable[[Studio], None]
+    elevation: float = 12.0
+    size: tuple[int, int] = (1200, 1200)
+
+
+
+DEMO_PRODUCTS: list[DemoProduct] = [
+    DemoProduct("Harbour stoneware mug", "18.00", "Speckled stoneware mug in a deep teal glaze, "
+                "350 ml, dishwasher safe.", _mug, 16),
+    DemoProduct("Harbour steel water bottle", "29.00", "Insulated 750 ml bottle in sage powder "
+                "coat with a bamboo cap.", _bottle, 8, (1000, 1250)),
+    DemoProduct("Indigo ceramic table lamp", "89.00", "Glazed ceramic base, brass stem and an "
+                "oatmeal linen shade; E27 bulb.", _lamp, 9, (1000, 1250)),
+    DemoProduct("Navy gift box", "14.50", "Rigid navy gift box with a lid and a champagne satin "
+                "bow, 20 × 20 × 13 cm.", _gift_box, 24),
+    DemoProduct("Fig & cedar jar candle", "24.00", "Hand-poured soy wax in an amber glass jar; "
+                "about 45 hours of burn time.", _candle, 18),
+]  # fmt: skip
+
+
+def render(product: DemoProduct) -> bytes:
+    """The product's studio photo (``product.size`` px) as JPEG bytes, quality 92; the same
+    product gives the same bytes."""
+    st = Studio(product.size, product.elevation, zlib.crc32(product.name.encode()))
+    product.draw(st)
+    buf = io.BytesIO()
+    st.finish().save(buf, "JPEG", quality=92)
+    return buf.getvalue()

@@ -1,33 +1,39 @@
-"""``manage.py demo_setup``: an admin user and a few demo products from photos that ship
-inside scikit-image (so the demo needs nothing outside installed packages)."""
+"""``manage.py demo_setup [--photos DIR [--limit N]]``: an admin user and demo products.
+
+The default catalogue needs nothing outside the project: five studio photos of homeware that
+:mod:`shop.catalog.demo_photos` draws.
+``--photos DIR`` loads up to ``--limit`` photos from a folder instead (one product each)."""
 
 from __future__ import annotations
 
 import secrets
+import tempfile
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import slugify
 
-from shop.catalog.management.commands.import_catalog import import_photo
+from gan_imaging.core.errors import GanImagingError
+from shop.catalog.demo_photos import DEMO_PRODUCTS, render
+from shop.catalog.management.commands.import_catalog import PHOTO_SUFFIXES, import_photo
 from shop.catalog.models import Product
 
-# (file inside skimage/data, product name, price)
-DEMO_PHOTOS = [
-    ("coffee.png", "Espresso cup", "12.90"),
-    ("rocket.jpg", "Rocket launch poster", "24.00"),
-    ("chelsea.png", "Tabby cat portrait print", "18.50"),
-    ("astronaut.png", "Astronaut poster", "21.00"),
-    ("hubble_deep_field.jpg", "Deep field wall art", "39.00"),
-    ("motorcycle_left.png", "Motorcycle photo print", "16.00"),
-]
+
+def _add(path: Path, name: str, price: str, description: str) -> None:
+    product = import_photo(path, name=name, price=Decimal(price))
+    Product.objects.filter(pk=product.pk).update(description=description)
 
 
-def demo_photo_dir() -> Path:
-    return Path(str(resources.files("skimage") / "data"))
+def load_default_catalogue() -> None:
+    """The generated studio photos, each through :func:`import_photo` like any other photo."""
+    with tempfile.TemporaryDirectory(prefix="demo-photos-") as tmp:
+        for item in DEMO_PRODUCTS:
+            path = Path(tmp) / f"{slugify(item.name)}.jpg"
+            path.write_bytes(render(item))
+            _add(path, item.name, item.price, item.description)
 
 
 class Command(BaseCommand):
@@ -36,8 +42,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument("--password", default="", help="Default: a new random password.")
+        parser.add_argument("--photos", default="", metavar="DIR",
+                            help="Load products from the photos in DIR instead of the demo set.")
+        parser.add_argument("--limit", type=int, default=12,
+                            help="With --photos: at most N photos (default 12).")
 
-    def handle(self, *args: Any, username: str, password: str, **options: Any) -> None:
+    def handle(self, *args: Any, username: str, password: str, photos: str, limit: int,
+               **options: Any) -> None:
+        if photos and not Path(photos).is_dir():
+            raise CommandError(f"{photos} is not a folder.")
+        if photos and limit < 1:
+            raise CommandError("--limit must be at least 1.")
         password = password or secrets.token_urlsafe(9)
         User = get_user_model()
         user, _ = User.objects.get_or_create(username=username, defaults={"email": ""})
@@ -52,10 +67,17 @@ class Command(BaseCommand):
                                     secondary_colour="#f2a541", headline="New in the shop",
                                     cta="Shop now", background="texture:brick")
         if not Product.objects.exists():
-            folder = demo_photo_dir()
-            for filename, name, price in DEMO_PHOTOS:
-                path = folder / filename
-                if path.exists():
-                    import_photo(path, name=name, price=Decimal(price))
+            if photos:
+                self._load_folder(Path(photos), limit)
+            else:
+                load_default_catalogue()
             self.stdout.write(f"loaded {Product.objects.count()} demo products")
         self.stdout.write(f"admin user: {username}  password: {password}")
+
+    def _load_folder(self, root: Path, limit: int) -> None:
+        found = sorted(p for p in root.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
+        for path in found[:limit]:
+            try:
+                import_photo(path)
+            except GanImagingError as exc:
+                self.stderr.write(f"{path}: {exc}")
