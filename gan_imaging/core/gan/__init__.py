@@ -6,7 +6,10 @@ Pure torch: no Django, no Celery. Importing this package imports torch, so
 Public API (what the Django layer calls):
 
 - :class:`~.config.TrainConfig`, :func:`~.config.plain_seed_recipe`
-- :func:`~.train.train` ``(config, data, *, progress, should_stop, resume) -> Checkpoint``
+- :func:`~.train.train` ``(config, data, *, progress, should_stop, resume, init) -> Checkpoint``
+  (the GAN loop; ``arch="sr"`` goes to :mod:`.superres_train`; both loops share :mod:`.loop`)
+- training on catalog photos (:data:`~.catalog.CATALOG`): :func:`~.catalog.catalog_archs`,
+  :func:`~.catalog.training_data`, :func:`~.catalog.sample_sheet_png`
 - :class:`~.checkpoint.Checkpoint` (``.model_version``), :func:`~.checkpoint.save`,
   :func:`~.checkpoint.load`, :func:`~.checkpoint.read_meta`
 - :func:`~.inference.get_model`, :func:`~.inference.sample_images`,
@@ -19,6 +22,7 @@ Public API (what the Django layer calls):
   ``arch="sr"`` trains upscalers)
 """
 
+from gan_imaging.core.gan.catalog import catalog_archs, sample_sheet_png, training_data
 from gan_imaging.core.gan.checkpoint import Checkpoint, load, read_meta, save
 from gan_imaging.core.gan.config import TrainConfig, plain_seed_recipe
 from gan_imaging.core.gan.device import resolve_device
@@ -44,6 +48,7 @@ __all__ = [
     "build_nets",
     "bundled_path",
     "bundled_sr_path",
+    "catalog_archs",
     "clear_cache",
     "get_model",
     "is_held_out",
@@ -53,10 +58,12 @@ __all__ = [
     "resolve_device",
     "run_with_oom_fallback",
     "sample_images",
+    "sample_sheet_png",
     "sample_texture",
     "save",
     "sr_patches",
     "to_uint8",
     "train",
+    "training_data",
     "upscale",
 ]

@@ -13,12 +13,12 @@ Losses, per step:
 
 Learning rates follow a cosine from the configured values down to 10 % at ``config.steps``.
 Random draws (patch choice, crops, flips, degradations) come from one CPU generator seeded by
-``config.seed``; the checkpoint format and resume are those of :mod:`.train`.
+``config.seed``; setup, logging, the checkpoint format and resume are those of
+:mod:`.loop`, shared with the GAN loop.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -33,11 +33,19 @@ from gan_imaging.core.gan import checkpoint as ckpt_io
 from gan_imaging.core.gan.checkpoint import Checkpoint
 from gan_imaging.core.gan.config import TrainConfig
 from gan_imaging.core.gan.degrade import degrade
-from gan_imaging.core.gan.ema import EMA
+from gan_imaging.core.gan.loop import (
+    MetricLog,
+    Progress,
+    autocast,
+    make_checkpoint,
+    new_state,
+    restore_checkpoint,
+    scale_lrs,
+    setup,
+)
 from gan_imaging.core.gan.losses import d_loss, g_loss
 from gan_imaging.core.gan.nets.sr import PatchDiscriminator, SRGenerator
 
-Progress = Callable[[int, int, dict[str, float]], None]
 SRData = torch.Tensor | Sequence[torch.Tensor]
 METRIC_KEYS = ("loss_d", "loss_g", "l1", "adv", "fm", "psnr")
 
@@ -168,8 +176,6 @@ def train_sr(
     optimisers: how the GAN-sharpened variant is fine-tuned from the PSNR model.
     progress metrics: loss_d, loss_g, l1, adv, fm, psnr (dB, batch, [0, 1] scale), sec_per_step.
     """
-    from gan_imaging.core.gan.train import MetricLog, _checkpoint, _restore, scale_lrs, setup
-
     device, use_bf16, rng, G, D = setup(config)
     if not isinstance(G, SRGenerator) or not isinstance(D, PatchDiscriminator):
         raise ConfigurationError(
@@ -198,17 +204,9 @@ def train_sr(
             )
         G.load_state_dict(src.generator.state_dict())
     patches = _Patches(data, config.crop, device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=config.lr_g, betas=config.betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=config.lr_d, betas=config.betas)
-    ema = EMA(G, config.ema_decay) if config.ema_decay > 0 else None
-    start = 0
-    if resume is not None:
-        start = _restore(resume, config, G, D, ema, opt_g, opt_d, rng, device)
-
-    def autocast() -> contextlib.AbstractContextManager[object]:
-        if use_bf16:
-            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+    live = new_state(config, G, D, rng)
+    opt_g, opt_d, ema = live.opt_g, live.opt_d, live.ema
+    start = 0 if resume is None else restore_checkpoint(resume, config, live, device)
 
     log = MetricLog(METRIC_KEYS, config.steps, progress, gettext_noop(
         "Upscaler training diverged at step %(step)s (loss is not a number). Lower the "
@@ -229,14 +227,14 @@ def train_sr(
         adversarial = config.adv_weight > 0 and step >= config.warmup_steps
         loss_d = zero
         if adversarial:
-            with torch.no_grad(), autocast():
+            with torch.no_grad(), autocast(use_bf16):
                 fake = G(lo)
-            with autocast():
+            with autocast(use_bf16):
                 loss_d = d_loss(config.loss, D(hr).float(), D(fake.float()).float())
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
-        with autocast():
+        with autocast(use_bf16):
             sr = G(lo).float()
         l1 = (sr - hr).abs().mean()
         pixel = l1 if config.pixel_loss == "l1" else (sr - hr).pow(2).mean()
@@ -244,7 +242,7 @@ def train_sr(
         loss_g = pixel
         if adversarial:
             D.requires_grad_(False)
-            with autocast():
+            with autocast(use_bf16):
                 logits, feats = D.features(sr)
                 with torch.no_grad():
                     _, real_feats = D.features(hr)
@@ -265,4 +263,4 @@ def train_sr(
             mse = ((sr.detach().clamp(-1, 1) - hr) / 2).pow(2).mean().clamp_min(1e-10)
             psnr = -10 * torch.log10(mse)
         log.add(step, (loss_d, loss_g, l1, adv, fm, psnr), every=config.log_every)
-    return _checkpoint(config, G, D, ema, opt_g, opt_d, rng, step, log.finish(step))
+    return make_checkpoint(config, live, step, log.finish(step))
