@@ -133,7 +133,7 @@ def check_generation(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             _("GAN_IMAGING['UPSCALE_VARIANT'] is %(value)s.")
             % {"value": repr(gan_settings.UPSCALE_VARIANT)},
             hint=_("Use 'psnr' or 'gan'."), id="gan_imaging.E011"))
-    from gan_imaging.inference import register_fonts
+    from gan_imaging.jobs.assets import register_fonts
 
     fonts = gan_settings.FONTS
     if not isinstance(fonts, dict):
@@ -186,7 +186,7 @@ def check_brand_fonts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
     from gan_imaging.core.errors import GanImagingError
     from gan_imaging.core.vision.fonts import font_covers, resolve_font, script_of_locale
-    from gan_imaging.inference import register_fonts
+    from gan_imaging.jobs.assets import register_fonts
     from gan_imaging.models import BrandKit
 
     if not kwargs.get("databases"):

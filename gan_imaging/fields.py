@@ -7,7 +7,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
@@ -21,14 +20,16 @@ from gan_imaging.core.errors import InvalidImageError
 from gan_imaging.core.imaging.decode import content_hash, probe, read_limited
 from gan_imaging.core.imaging.encode import FORMATS
 from gan_imaging.i18n import error_text
+from gan_imaging.jobs.common import target_filter
+from gan_imaging.jobs.lifecycle import object_deleted, photo_saved
 from gan_imaging.jobs.sources import (  # noqa: F401 - check_upload: also imported from here
+    allowed_extensions,
     check_upload,
     prepare_upload,
     read_source,
+    upload_limits,
     upload_placeholder,
 )
-from gan_imaging.limits import allowed_extensions, upload_limits
-from gan_imaging.outputs import save_placeholder
 
 _PENDING = "_gan_imaging_pending"
 _LOADED = "_gan_imaging_loaded"
@@ -151,21 +152,13 @@ class GanImageFieldFile(ImageFieldFile):
                     self.file.seek(position)
         return self._dimensions_cache
 
-    def _target_filter(self) -> dict[str, Any]:
-        ct = ContentType.objects.get_for_model(self.instance, for_concrete_model=False)
-        return {
-            "content_type": ct,
-            "object_id": str(self.instance.pk),
-            "field_name": self.field.name,
-        }
-
     @property
     def jobs(self) -> models.QuerySet:
         from gan_imaging.models import Job
 
         if not self or self.instance.pk is None:
             return Job.objects.none()
-        return Job.objects.filter(**self._target_filter())
+        return Job.objects.filter(target_filter(self.instance, self.field.name))
 
     @property
     def renditions(self) -> models.QuerySet:
@@ -175,11 +168,11 @@ class GanImageFieldFile(ImageFieldFile):
 
         if not self or self.instance.pk is None:
             return Rendition.objects.none()
-        where = self._target_filter()
         latest = (
             self.jobs.filter(source_name=self.name).order_by("-created_at").values("source_hash")[:1]
         )
-        return Rendition.objects.filter(**where, source_hash=models.Subquery(latest),
+        return Rendition.objects.filter(target_filter(self.instance, self.field.name),
+                                        source_hash=models.Subquery(latest),
                                         state=RenditionState.CURRENT)
 
     def rendition_list(self) -> list[Any]:
@@ -305,23 +298,12 @@ def _remember_names(sender: type[models.Model], instance: models.Model, **kwargs
 
 
 def _request_jobs(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    from gan_imaging import jobs
-
     pending = instance.__dict__.pop(_PENDING, {})
     for name, (source_hash, lqip) in pending.items():
-        jobs.request(instance, name, source_hash=source_hash)
-        if lqip is not None:
-            ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
-            save_placeholder(ct.pk, str(instance.pk), name, source_hash, lqip)
+        photo_saved(instance, name, source_hash, lqip, replaced=not kwargs.get("created"))
         file = getattr(instance, name)
         instance.__dict__.setdefault(_LOADED, {})[name] = file.name if file else None
-        if not kwargs.get("created"):
-            ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
-            jobs.after_commit(jobs.cleanup_replaced, ct.pk, str(instance.pk), name, source_hash)
 
 
 def _forget_outputs(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    from gan_imaging import jobs
-
-    ct = ContentType.objects.get_for_model(instance, for_concrete_model=False)
-    jobs.after_commit(jobs.cleanup_deleted, ct.pk, str(instance.pk))
+    object_deleted(instance)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
 from gan_imaging.models import Job, JobStatus, Rendition, RenditionState
-from gan_imaging.outputs import delete_files
+from gan_imaging.models.storage import output_storage
 
 log = logging.getLogger("gan_imaging.jobs")
 
@@ -141,3 +141,17 @@ def after_commit(func: Any, *args: Any) -> None:
             log.warning("cleanup %s%s failed", func.__name__, args, exc_info=True)
 
     transaction.on_commit(run, robust=True)
+
+
+def delete_files(names: list[str], storage: Any = None) -> int:
+    """Delete stored files by name, ignoring ones already gone. Returns how many existed."""
+    storage = storage or output_storage()
+    gone = 0
+    for name in names:
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+                gone += 1
+        except OSError:
+            continue
+    return gone

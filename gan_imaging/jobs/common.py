@@ -68,12 +68,6 @@ def pipeline_for(kind: str) -> Pipeline:
     return PIPELINES.get(kind)
 
 
-def queue_for(kind: str) -> str:
-    if kind == TRAIN_KIND:
-        return gan_settings.QUEUES["gpu"]
-    return gan_settings.QUEUES[pipeline_for(kind).device]
-
-
 def spec_overrides(instance: models.Model, field_name: str, kind: str) -> dict[str, Any]:
     """Per-object spec options, by what the kind's spec accepts: the merchant's focal point
     (kinds that crop), the brand kit and banner copy (kinds with a headline)."""
@@ -84,7 +78,7 @@ def spec_overrides(instance: models.Model, field_name: str, kind: str) -> dict[s
     accepts = {f.name for f in fields(pipeline_for(kind).spec_type)}
     options: dict[str, Any] = {}
     if "headline" in accepts:
-        from gan_imaging.brand import banner_options
+        from gan_imaging.jobs.brand import banner_options
 
         options.update(banner_options(instance))
     if "focal_point" in accepts:

@@ -1,4 +1,4 @@
-"""Running one job: claim with a lease, heartbeat, pipeline, outputs, finish or retry."""
+"""Running one job: claim with a lease, heartbeat, the kind's runner, finish or retry."""
 
 from __future__ import annotations
 
@@ -17,22 +17,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from gan_imaging import outputs, signals
+from gan_imaging import signals
 from gan_imaging.conf import gan_settings
-from gan_imaging.core.errors import GanImagingError, SpecError
-from gan_imaging.core.imaging.decode import content_hash, decode, probe
-from gan_imaging.core.pipelines import Context
-from gan_imaging.inference import context_models, effective_version, job_assets
-from gan_imaging.jobs.cleanup import discard_outputs, promote, purge_pending
-from gan_imaging.jobs.common import (
-    TRAIN_KIND,
-    JobCancelled,
-    pipeline_for,
-    stored_error,
-    worker_id,
-)
-from gan_imaging.jobs.sources import read_source
-from gan_imaging.limits import upload_limits
+from gan_imaging.core.errors import GanImagingError
+from gan_imaging.jobs.cleanup import purge_pending
+from gan_imaging.jobs.common import JobCancelled, stored_error, worker_id
+from gan_imaging.jobs.runners import Superseded, runner_for
 from gan_imaging.models import Job, JobStatus
 
 log = logging.getLogger("gan_imaging.jobs")
@@ -125,7 +115,7 @@ def worker_lost(now: Any) -> dict[str, Any]:
     }
 
 
-class _Heartbeat:
+class Heartbeat:
     """Progress callback that also extends the lease, at most once a second."""
 
     def __init__(self, job: Job, owner: str, listener: Callable[[float], None] | None = None):
@@ -209,11 +199,12 @@ def execute(
     job = claim(job_id, owner)
     if job is None:
         return Outcome("skipped")
+    runner = runner_for(job.kind)
     try:
         with _LeaseKeeper(job, owner):
-            renditions = _run(job, _Heartbeat(job, owner, on_progress))
+            renditions = runner.run(job, Heartbeat(job, owner, on_progress))
     except JobCancelled as exc:
-        code = "superseded" if isinstance(exc, _Superseded) else "cancelled"
+        code = "superseded" if isinstance(exc, Superseded) else "cancelled"
         _finish(job, owner, JobStatus.CANCELLED, error_code=code,
                 **stored_error(exc.template, exc.params))
         return Outcome(JobStatus.CANCELLED)
@@ -234,8 +225,8 @@ def execute(
         # The job's outputs become the shown set in the same commit that marks it done.
         finished = _finish(job, owner, JobStatus.SUCCEEDED, progress=1.0, error_code="",
                            error_message="")
-        if finished and job.kind != TRAIN_KIND:
-            promote(job, renditions)
+        if finished:
+            runner.on_success(job, renditions)
     if finished:
         signals.rendition_ready.send(sender=Job, job=job, renditions=renditions)
     return Outcome(JobStatus.SUCCEEDED, renditions=renditions)
@@ -261,60 +252,3 @@ def _fail_or_retry(
     if _finish(job, owner, JobStatus.FAILED, error_code=code, **stored_error(message, params)):
         purge_pending(job)
     return Outcome(JobStatus.FAILED)
-
-
-class _Superseded(JobCancelled):
-    pass
-
-
-REPLACED = gettext_noop("The photo was replaced; a newer job generates its images.")
-
-
-def _run(job: Job, heartbeat: _Heartbeat) -> list[Any]:
-    if job.kind == TRAIN_KIND:
-        from gan_imaging.jobs.training import run_training
-
-        run_training(job, heartbeat)
-        return []
-    model: Any = job.content_type.model_class()
-    instance = model._default_manager.filter(pk=job.object_id).first() if model else None
-    if instance is None:
-        raise _Superseded(gettext_noop("The item was deleted before its images were generated."))
-    fieldfile = getattr(instance, job.field_name, None)
-    if not fieldfile or fieldfile.name != job.source_name:
-        raise _Superseded(REPLACED)
-    data = read_source(fieldfile)
-    if content_hash(data) != job.source_hash:
-        raise _Superseded(REPLACED)
-    pipeline = pipeline_for(job.kind)
-    try:
-        spec = pipeline.spec_type.from_dict(job.spec)
-    except (TypeError, ValueError) as exc:
-        raise SpecError(f"The job's settings are invalid: {exc}") from exc
-    limits = upload_limits()
-    hint = None
-    if pipeline.decode_hint is not None:
-        info = probe(data, limits, filename=job.source_name)
-        # The header gives the stored size; EXIF may rotate it for display, so only reduce
-        # as far as both readings allow.
-        hints: list[Any] = [pipeline.decode_hint(spec, info.width, info.height),
-                            pipeline.decode_hint(spec, info.height, info.width)]
-        if all(hints):
-            hint = (max(h[0] for h in hints), max(h[1] for h in hints))
-    image, _info = decode(data, limits, filename=job.source_name, draft_to=hint)
-    # Models activated since the request count: record what this run really used.
-    version = effective_version(pipeline, spec)
-    if version != job.model_version:
-        Job.objects.filter(pk=job.pk).update(model_version=version)
-        job.model_version = version
-    models = context_models(job_assets(job))
-    results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat, models=models))
-    renditions = outputs.save_all(job, results, version)
-    # The photo may have been replaced while the pipeline ran: do not leave its outputs behind.
-    current = model._default_manager.filter(pk=job.object_id).values_list(
-        job.field_name, flat=True
-    ).first()
-    if current != job.source_name:
-        discard_outputs(job)
-        raise _Superseded(REPLACED)
-    return renditions

@@ -16,17 +16,17 @@ from django.utils import timezone
 from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import QuotaExceededError, SpecError, gettext_noop
 from gan_imaging.core.imaging.decode import content_hash
-from gan_imaging.inference import effective_version
+from gan_imaging.jobs.assets import effective_version
 from gan_imaging.jobs.common import (
     TASK_NAME,
     celery_app,
     pipeline_for,
-    queue_for,
     spec_for,
     spec_overrides,
     stored_error,
     target_filter,
 )
+from gan_imaging.jobs.runners import gpu_kinds, queue_for, runner_for
 from gan_imaging.jobs.sources import read_source
 from gan_imaging.models import ACTIVE_STATUSES, Job, JobStatus
 
@@ -40,11 +40,9 @@ def check_gpu_quota(user: Any) -> None:
     quota = gan_settings.GPU_QUOTA
     if not quota or not getattr(user, "pk", None):
         return
-    from gan_imaging.core.pipelines import PIPELINES
-
-    gpu_kinds = [k for k in PIPELINES.names() if PIPELINES.get(k).device == "gpu"]
     since = timezone.now() - timedelta(hours=float(quota["hours"]))
-    used = Job.objects.filter(requested_by=user, kind__in=gpu_kinds, created_at__gte=since).count()
+    used = Job.objects.filter(requested_by=user, kind__in=gpu_kinds(),
+                              created_at__gte=since).count()
     if used >= int(quota["jobs"]):
         raise QuotaExceededError(
             gettext_noop(
@@ -92,7 +90,7 @@ def request(
         version = effective_version(pipeline, pipeline.spec_type.from_dict(spec))
         if not force and _covered(where, kind, source_hash, spec, version):
             continue
-        if pipeline.device == "gpu":
+        if runner_for(kind).queue == "gpu":
             check_gpu_quota(user)
         seed = random.SystemRandom().randrange(2**31) if new_seed and pipeline.seeded else 0
         created.append(

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
-from gan_imaging.brand import banner_options
+from gan_imaging.jobs.brand import banner_options
 from gan_imaging.models import BannerCopy, BrandKit
 from shop.catalog.models import Product
 from tests.conftest import make_photo

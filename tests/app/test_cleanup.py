@@ -88,7 +88,7 @@ def test_a_photo_replaced_while_the_job_runs_leaves_no_outputs(media_root, monke
     product.image = SimpleUploadedFile("d.jpg", make_photo(811, 599))
     product.save()
     job = Job.objects.get()
-    from gan_imaging import outputs
+    from gan_imaging.jobs import outputs
 
     real_save_all = outputs.save_all
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from gan_imaging import jobs
 from gan_imaging.core.pipelines import PIPELINES
-from gan_imaging.inference import effective_version, model_version
+from gan_imaging.jobs.assets import effective_version, model_version
 from gan_imaging.models import BannerCopy, BrandKit, GanModel, Job, Rendition
 from shop.catalog.models import Product
 
@@ -200,7 +200,7 @@ def test_the_gan_sharpened_upscalers_can_be_chosen(settings):
     psnr = model_version("sr", "x2")
     settings.GAN_IMAGING = {**settings.GAN_IMAGING, "UPSCALE_VARIANT": "gan"}
     assert model_version("sr", "x2").startswith("sr-x2-gan-") and model_version("sr", "x2") != psnr
-    from gan_imaging import inference
+    from gan_imaging.jobs import assets as inference
 
     out = inference.upscale(Image.new("RGB", (16, 12), (20, 120, 200)), 4)
     assert out.size == (64, 48) and out.info["model_version"].startswith("sr-x4-gan-")

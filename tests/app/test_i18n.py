@@ -204,3 +204,19 @@ def test_the_demo_storefront_is_in_chinese(client):
     page = client.get("/", **ZH).content.decode()
     assert "GAN Imaging 演示商店" in page and "<h1>商品</h1>" in page
 
+
+
+def test_the_demo_labels_job_kinds_and_render_failures_read_in_chinese(admin_client):
+    product = make_product()
+    page = admin_client.get(LIST_URL, **ZH).content.decode()
+    assert "商品目录" in page  # the app ("Catalog")
+    assert ">名称<" in page and ">价格<" in page  # the columns ("Name", "Price")
+    change = admin_client.get(f"{LIST_URL}{product.pk}/change/", **ZH).content.decode()
+    assert "<td>缩略图</td>" in change  # the job's kind, not "thumbnails"
+    assert "white-space:nowrap" in change  # the status never wraps one character a line
+    with translation.override("zh-hans"):
+        job = Job(error_message="No product could be found in this photo. Upload a photo where "
+                                "the product stands out from its background, ideally on a "
+                                "plain or white backdrop.")
+        assert job.error_text.startswith("无法在这张照片中找到商品")
+        assert Job(kind="renders").kind_label == "商品渲染图"

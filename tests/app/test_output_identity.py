@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gan_imaging import jobs
 from gan_imaging.core.imaging.decode import decode
 from gan_imaging.core.pipelines import PIPELINES, Context
-from gan_imaging.inference import context_models, job_assets
-from gan_imaging.limits import upload_limits
+from gan_imaging.jobs.assets import context_models, job_assets
+from gan_imaging.jobs.sources import upload_limits
 from gan_imaging.models import FocalPoint, Job, Rendition, RenditionState
 from shop.catalog.models import Product
 from tests.app.test_generated_kinds import packshot_photo
@@ -185,7 +185,7 @@ def test_rows_of_an_unfinished_run_are_not_shown(settings, monkeypatch):
     settings.GAN_IMAGING = {**settings.GAN_IMAGING, "ON_UPLOAD": ["thumbnails"], "SPECS": {
         "thumbnails": {"widths": [160], "formats": ["jpeg"], "quality": "fixed"}}}
     p = product("Lamp", "9", make_photo(400, 300))
-    from gan_imaging import outputs
+    from gan_imaging.jobs import outputs
 
     seen = []
     real = outputs.save_all
@@ -208,8 +208,8 @@ def test_the_sweeper_removes_rows_left_pending_by_a_failed_run(settings, media_r
         "thumbnails": {"widths": [160], "formats": ["jpeg"], "quality": "fixed"}}}
     product("Lamp", "9", make_photo(400, 300))
     job = Job.objects.get()
-    from gan_imaging import outputs
     from gan_imaging.core.pipelines import Output
+    from gan_imaging.jobs import outputs
 
     out = Output("160w.jpg", make_photo(160, 120), "jpeg", 160, 120, {})
     (row,) = outputs.save_all(job, [out], "v1")

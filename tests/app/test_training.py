@@ -152,7 +152,7 @@ def test_training_from_the_admin_runs_on_a_real_worker(celery_worker, admin_clie
 
 
 def test_inference_uses_the_active_trained_model_or_a_bundled_style(media_root):
-    from gan_imaging import inference
+    from gan_imaging.jobs import assets as inference
 
     model = jobs.training.request_training(products(), "image", name="rugs")
     jobs.execute(train_job(model).pk, owner="w")
@@ -169,8 +169,8 @@ def test_inference_uses_the_active_trained_model_or_a_bundled_style(media_root):
 
 
 def test_upscaler_fine_tunes_on_the_catalog_and_replaces_the_bundled_one(settings, media_root):
-    from gan_imaging import inference
     from gan_imaging.conf import DEFAULTS
+    from gan_imaging.jobs import assets as inference
 
     sr = {**DEFAULTS["TRAINING"]["sr"], "steps": 2, "batch_size": 2, "log_every": 1}
     settings.GAN_IMAGING = {**settings.GAN_IMAGING, "TRAINING": {"sr": sr}}

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from gan_imaging import jobs
 from gan_imaging.core.errors import GanImagingError
+from gan_imaging.core.gan.catalog import catalog_archs
 from gan_imaging.fields import GanImageField
 from gan_imaging.i18n import error_text
-from gan_imaging.jobs.training import ARCHS, request_training
+from gan_imaging.jobs.training import request_training
 from gan_imaging.models import GanModel, Job
 
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("model", help="app_label.ModelName whose photos to train on")
         parser.add_argument("--field", help="GanImageField name (default: the first one)")
-        parser.add_argument("--arch", default="texture", choices=ARCHS)
+        parser.add_argument("--arch", default="texture", choices=catalog_archs())
         parser.add_argument("--name", default="catalog", help="model name, e.g. 'summer'")
         parser.add_argument("--steps", type=int, help="training steps (default from settings)")
         parser.add_argument("--batch-size", type=int)

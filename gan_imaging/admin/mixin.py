@@ -1,4 +1,4 @@
-"""Admin: a mixin for the shop's ModelAdmin (previews, status, actions) and job/rendition admins."""
+"""The mixin a shop adds to its ModelAdmin: previews, live status, filter and actions."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from gan_imaging import jobs
-from gan_imaging.admin_brand import BannerCopyInline, BrandKitAdmin
-from gan_imaging.admin_training import TRAIN_PERMISSION, GanModelAdmin, train_on_catalog
+from gan_imaging.admin.brand import BannerCopyInline
+from gan_imaging.admin.training import TRAIN_PERMISSION, train_on_catalog
 from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError
 from gan_imaging.fields import GanImageField
@@ -259,71 +259,3 @@ class GanImagingAdminMixin:
         self._queue(request, queryset, force=True)
 
     gan_regenerate.short_description = _("Regenerate renditions")  # type: ignore[attr-defined]
-
-
-@admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
-    list_display = ("kind_name", "target_label", "status", "progress_pct", "attempts", "error",
-                    "created_at", "duration_ms")
-    list_filter = ("status", "kind")
-    search_fields = ("object_id", "error_message", "source_hash")
-    actions = ["retry_failed"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_generate_permission(self, request: Any) -> bool:
-        return request.user.has_perm(PERMISSION)
-
-    @admin.display(description=_("kind"), ordering="kind")
-    def kind_name(self, obj: Job) -> str:
-        return obj.kind_label
-
-    @admin.display(description=_("item"))
-    def target_label(self, obj: Job) -> str:
-        return f"{obj.content_type.name} #{obj.object_id}"
-
-    @admin.display(description=_("progress"))
-    def progress_pct(self, obj: Job) -> str:
-        return f"{obj.progress * 100:.0f} %"
-
-    @admin.display(description=_("error"), ordering="error_message")
-    def error(self, obj: Job) -> str:
-        return obj.error_text
-
-    @admin.action(description=_("Retry failed jobs"), permissions=["generate"])
-    def retry_failed(self, request: Any, queryset: Any) -> None:
-        with transaction.atomic():
-            n = jobs.retry(queryset)
-        self.message_user(
-            request, ngettext("Requeued %(n)d job.", "Requeued %(n)d jobs.", n) % {"n": n}
-        )
-
-
-@admin.register(Rendition)
-class RenditionAdmin(admin.ModelAdmin):
-    list_display = ("preview", "kind", "width", "height", "format", "bytes", "state",
-                    "model_version", "seed", "created_at")
-    list_filter = ("state", "kind", "format")
-    search_fields = ("object_id", "source_hash", "spec_key")
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("preview"))
-    def preview(self, obj: Rendition) -> SafeString:
-        src = obj.file.url if obj.file else (obj.meta or {}).get("data_uri", "")
-        if not src:
-            return format_html("—")
-        return format_html('<img src="{}" alt="" style="max-height:48px">', src)
-
-
-__all__ = ["BrandKitAdmin", "GanImagingAdminMixin", "GanModelAdmin", "JobAdmin", "JobStatus",
-           "RenditionAdmin"]

@@ -1,4 +1,4 @@
-"""Brand kits and per-product banner copy (imported by :mod:`gan_imaging.models`)."""
+"""Brand kits and per-product banner copy."""
 
 from __future__ import annotations
 

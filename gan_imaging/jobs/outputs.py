@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -15,7 +15,7 @@ from gan_imaging.core.errors import StorageError, gettext_noop
 from gan_imaging.core.imaging.encode import get_format
 from gan_imaging.core.pipelines import Output
 from gan_imaging.models import Rendition, RenditionState
-from gan_imaging.storage import output_storage
+from gan_imaging.models.storage import output_storage
 
 if TYPE_CHECKING:
     from gan_imaging.models import Job
@@ -144,17 +144,3 @@ def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendit
             row = Rendition.objects.get(**unique)
         renditions.append(row)
     return renditions
-
-
-def delete_files(names: list[str], storage: Any = None) -> int:
-    """Delete stored files by name, ignoring ones already gone. Returns how many existed."""
-    storage = storage or output_storage()
-    gone = 0
-    for name in names:
-        try:
-            if storage.exists(name):
-                storage.delete(name)
-                gone += 1
-        except OSError:
-            continue
-    return gone
