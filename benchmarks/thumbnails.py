@@ -65,7 +65,8 @@ from gan_imaging.core.imaging.decode import decode  # noqa: E402
 from gan_imaging.core.imaging.encode import encode, flatten  # noqa: E402
 from gan_imaging.core.imaging.quality import SsimReference, luma  # noqa: E402
 from gan_imaging.core.pipelines.base import Context  # noqa: E402
-from gan_imaging.core.pipelines.thumbnails import decode_hint, run  # noqa: E402
+from gan_imaging.core.pipelines.thumbnail_plan import decode_hint  # noqa: E402
+from gan_imaging.core.pipelines.thumbnails import run  # noqa: E402
 from gan_imaging.core.specs import ThumbnailSpec  # noqa: E402
 
 METHODS = ("ours-fixed", "ours-auto", "imagekit", "sorl", "vips")

@@ -6,7 +6,7 @@ from PIL import Image
 from gan_imaging.core.errors import SpecError
 from gan_imaging.core.imaging.decode import decode
 from gan_imaging.core.pipelines import PIPELINES, Context
-from gan_imaging.core.pipelines.thumbnails import plan_widths
+from gan_imaging.core.pipelines.thumbnail_plan import plan_widths
 from gan_imaging.core.registry import Registry
 from gan_imaging.core.specs import ThumbnailSpec
 from tests.conftest import make_photo

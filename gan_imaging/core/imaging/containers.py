@@ -4,7 +4,8 @@ Pillow walks a TIFF's whole IFD chain in Python for ``n_frames`` and builds one 
 offset; libtiff allocates one buffer per tile from the header's tile size. These scanners
 bound all three before Pillow or libtiff sees the file, and refuse TIFF compressions outside a
 short list that product photos use (old-style JPEG, JBIG, CCITT and friends are where libtiff's
-CVEs cluster). For ISOBMFF they tell AVIF from HEIC by brand and read the ``ispe`` sizes.
+CVEs cluster). For ISOBMFF they tell AVIF from HEIC by brand and read the ``ispe`` sizes;
+:func:`metadata_items` finds the Exif and XMP items of an ISOBMFF file (for ``privacy``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ _MAX_TIFF_TAGS = 1024  # entries in one IFD; Photoshop and scanners write under 
 _MAX_TIFF_BLOCKS = 100_000  # strips or tiles; one strip per row of a 20,000 px photo is legal
 #: TIFF compressions accepted: none, LZW, JPEG, Adobe Deflate, PackBits, Deflate.
 TIFF_COMPRESSIONS = frozenset({1, 5, 7, 8, 32773, 32946})
-_MAX_BOXES = 10_000
+_MAX_BOXES = 10_000  # ISOBMFF boxes in all
+_MAX_ITEM_STEPS = 100_000  # iloc items + extents
 
 _TAG_WIDTH, _TAG_HEIGHT, _TAG_COMPRESSION = 256, 257, 259
 _TAG_STRIPS, _TAG_TILE_W, _TAG_TILE_H, _TAG_TILES = 273, 322, 323, 324
@@ -171,3 +173,88 @@ def scan_isobmff(data: bytes, limits: Limits) -> tuple[str, int | None, int | No
     width, height = max(sizes, key=lambda wh: wh[0] * wh[1])
     check_size(width, height, limits)
     return fmt, width, height
+
+
+def metadata_items(data: bytes) -> list[tuple[str, list[tuple[int, int]]]]:
+    """("exif" or "xmp", file ranges (start, stop) of its data) of each Exif and XMP item an
+    ISOBMFF file's top-level ``meta`` box declares, in ``iinf`` order; [] when it has no
+    ``meta``, ``iinf`` or ``iloc`` box. An item that ``iloc`` cannot place in the file (another
+    construction method, an extent outside the file) has no ranges. Raises
+    :class:`~gan_imaging.core.errors.CorruptImageError` when a box does not fit."""
+    budget = [_MAX_BOXES]
+    meta = next((b for b in _boxes(data, 0, len(data), budget) if b[0] == b"meta"), None)
+    inner: dict[bytes, tuple[int, int]] = {}
+    for kind, body, stop in _boxes(data, meta[1] + 4, meta[2], budget) if meta else ():
+        inner.setdefault(kind, (body, stop))
+    if b"iinf" not in inner or b"iloc" not in inner:
+        return []
+    items = _item_kinds(data, *inner[b"iinf"], budget)
+    extents = _item_extents(data, *inner[b"iloc"], inner.get(b"idat"))
+    return [(what, extents.get(item_id, [])) for item_id, what in items.items()]
+
+
+def _item_kinds(data: bytes, body: int, stop: int, budget: list[int]) -> dict[int, str]:
+    """item ID → "exif" or "xmp" from an ``iinf`` box (``infe`` versions 2 and 3)."""
+    first = body + 4 + (2 if data[body] == 0 else 4)
+    items: dict[int, str] = {}
+    for kind, at, end in _boxes(data, first, stop, budget):
+        version = data[at] if kind == b"infe" and at < end else 0
+        if version not in (2, 3) or end - at < (12 if version == 2 else 14):
+            continue
+        item_id = int.from_bytes(data[at + 4 : at + (6 if version == 2 else 8)], "big")
+        typ_at = at + (8 if version == 2 else 10)
+        item_type = data[typ_at : typ_at + 4]
+        name_end = data.find(b"\0", typ_at + 4, end)
+        content_type = data[name_end + 1 : end].split(b"\0", 1)[0] if name_end >= 0 else b""
+        if item_type == b"Exif":
+            items[item_id] = "exif"
+        elif item_type == b"mime" and content_type.strip() == b"application/rdf+xml":
+            items[item_id] = "xmp"
+    return items
+
+
+def _item_extents(
+    data: bytes, body: int, stop: int, idat: tuple[int, int] | None
+) -> dict[int, list[tuple[int, int]]]:
+    """item ID → [(start, stop)] file ranges from an ``iloc`` box (construction methods 0
+    and 1); items with another method or an extent outside the file are left out."""
+    version, p = data[body], body + 4
+    if version > 2 or p + 2 > stop:
+        return {}
+    off_size, len_size = data[p] >> 4, data[p] & 15
+    base_size, idx_size = data[p + 1] >> 4, (data[p + 1] & 15 if version else 0)
+    p += 2
+
+    def read(size: int) -> int:
+        nonlocal p
+        p += size
+        return int.from_bytes(data[p - size : p], "big")
+
+    id_size, steps = (2 if version < 2 else 4), 0
+    out: dict[int, list[tuple[int, int]]] = {}
+    for _ in range(read(id_size)):
+        item_id = read(id_size)
+        method = read(2) & 15 if version else 0
+        p += 2  # data_reference_index
+        origin = read(base_size)
+        ranges = []
+        for _ in range(read(2)):
+            p += idx_size
+            start = origin + read(off_size)
+            ranges.append((start, start + read(len_size)))
+            steps += 1
+            if p > stop or steps > _MAX_ITEM_STEPS:
+                return out
+        steps += 1
+        if p > stop or steps > _MAX_ITEM_STEPS:
+            break
+        if method == 0:
+            low, high = 0, len(data)
+        elif method == 1 and idat:  # offsets into the idat box
+            low, high = idat
+            ranges = [(low + a, low + b) for a, b in ranges]
+        else:
+            continue
+        if ranges and all(low <= a < b <= high for a, b in ranges):
+            out[item_id] = ranges
+    return out

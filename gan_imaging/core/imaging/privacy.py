@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gan_imaging.core.errors import GanImagingError
-from gan_imaging.core.imaging.containers import _boxes
+from gan_imaging.core.imaging.containers import metadata_items
 from gan_imaging.core.imaging.headers import identify
 
 KINDS = ("gps", "owner", "serial_numbers", "maker_note", "xmp", "iptc", "exif_profile")
@@ -32,8 +32,6 @@ KINDS = ("gps", "owner", "serial_numbers", "maker_note", "xmp", "iptc", "exif_pr
 _MAX_SEGMENTS = 4096  # JPEG markers walked before SOS
 _MAX_CHUNKS = 100_000  # PNG / WebP chunks
 _MAX_GIF_STEPS = 1_000_000  # GIF blocks + sub-blocks (a 30 MB GIF has ~120,000)
-_MAX_BOXES = 10_000  # ISOBMFF boxes in all
-_MAX_ITEM_STEPS = 100_000  # iloc items + extents
 _MAX_IFDS = 32  # IFDs in a chain (a TIFF's pages; IFD0 + IFD1 in EXIF), and Exif + GPS IFDs
 _MAX_ENTRIES = 1024  # entries of one IFD; cameras write under 100
 
@@ -300,87 +298,10 @@ def _gif(data: bytes) -> list[_Edit]:
     return [e for e in edits if e[1] <= n]
 
 
-def _items(data: bytes, body: int, stop: int, budget: list[int]) -> dict[int, str]:
-    """item ID → "exif" or "xmp" from an ``iinf`` box (``infe`` versions 2 and 3)."""
-    first = body + 4 + (2 if data[body] == 0 else 4)
-    items: dict[int, str] = {}
-    for kind, at, end in _boxes(data, first, stop, budget):
-        version = data[at] if kind == b"infe" and at < end else 0
-        if version not in (2, 3) or end - at < (12 if version == 2 else 14):
-            continue
-        item_id = int.from_bytes(data[at + 4 : at + (6 if version == 2 else 8)], "big")
-        typ_at = at + (8 if version == 2 else 10)
-        item_type = data[typ_at : typ_at + 4]
-        name_end = data.find(b"\0", typ_at + 4, end)
-        content_type = data[name_end + 1 : end].split(b"\0", 1)[0] if name_end >= 0 else b""
-        if item_type == b"Exif":
-            items[item_id] = "exif"
-        elif item_type == b"mime" and content_type.strip() == b"application/rdf+xml":
-            items[item_id] = "xmp"
-    return items
-
-
-def _extents(
-    data: bytes, body: int, stop: int, idat: tuple[int, int] | None
-) -> dict[int, list[tuple[int, int]]]:
-    """item ID → [(start, stop)] file ranges from an ``iloc`` box (construction methods 0
-    and 1); items with another method or an extent outside the file are left out."""
-    version, p = data[body], body + 4
-    if version > 2 or p + 2 > stop:
-        return {}
-    off_size, len_size = data[p] >> 4, data[p] & 15
-    base_size, idx_size = data[p + 1] >> 4, (data[p + 1] & 15 if version else 0)
-    p += 2
-
-    def read(size: int) -> int:
-        nonlocal p
-        p += size
-        return int.from_bytes(data[p - size : p], "big")
-
-    id_size, steps = (2 if version < 2 else 4), 0
-    out: dict[int, list[tuple[int, int]]] = {}
-    for _ in range(read(id_size)):
-        item_id = read(id_size)
-        method = read(2) & 15 if version else 0
-        p += 2  # data_reference_index
-        origin = read(base_size)
-        ranges = []
-        for _ in range(read(2)):
-            p += idx_size
-            start = origin + read(off_size)
-            ranges.append((start, start + read(len_size)))
-            steps += 1
-            if p > stop or steps > _MAX_ITEM_STEPS:
-                return out
-        steps += 1
-        if p > stop or steps > _MAX_ITEM_STEPS:
-            break
-        if method == 0:
-            low, high = 0, len(data)
-        elif method == 1 and idat:  # offsets into the idat box
-            low, high = idat
-            ranges = [(low + a, low + b) for a, b in ranges]
-        else:
-            continue
-        if ranges and all(low <= a < b <= high for a, b in ranges):
-            out[item_id] = ranges
-    return out
-
-
 def _isobmff(data: bytes) -> list[_Edit]:
     """AVIF/HEIF: the ``Exif`` item blanked in place, XMP items overwritten with spaces."""
-    budget = [_MAX_BOXES]  # containers._boxes raises once it is spent or a box does not fit
-    meta = next((b for b in _boxes(data, 0, len(data), budget) if b[0] == b"meta"), None)
-    inner: dict[bytes, tuple[int, int]] = {}
-    for kind, body, stop in _boxes(data, meta[1] + 4, meta[2], budget) if meta else ():
-        inner.setdefault(kind, (body, stop))
-    if b"iinf" not in inner or b"iloc" not in inner:
-        return []
-    items = _items(data, *inner[b"iinf"], budget)
-    extents = _extents(data, *inner[b"iloc"], inner.get(b"idat"))
     edits: list[_Edit] = []
-    for item_id, what in items.items():
-        ranges = extents.get(item_id, [])
+    for what, ranges in metadata_items(data):
         if what == "exif" and len(ranges) == 1 and ranges[0][1] - ranges[0][0] > 4:
             start, stop = ranges[0]
             tiff = start + 4 + int.from_bytes(data[start : start + 4], "big")

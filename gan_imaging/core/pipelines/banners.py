@@ -33,13 +33,8 @@ from gan_imaging.core.errors import ModelError, SpecError, gettext_noop
 from gan_imaging.core.imaging.encode import FORMATS, get_format
 from gan_imaging.core.pipelines.base import Context, Output, Pipeline
 from gan_imaging.core.specs import Spec, parse_colour
-from gan_imaging.core.vision.banner import (
-    BannerCopy,
-    BannerStyle,
-    backdrop_colours,
-    colourise,
-    render_banner,
-)
+from gan_imaging.core.vision.backdrop import backdrop_colours, colourise
+from gan_imaging.core.vision.banner import BannerCopy, BannerStyle, render_banner
 from gan_imaging.core.vision.budget import encode_to_budget, require_budget
 from gan_imaging.core.vision.prices import canonical_locale, price_tag
 
@@ -208,7 +203,7 @@ def run(image: Image.Image, spec: BannerSpec, ctx: Context) -> list[Output]:
     budgets = spec.budget_map()
     texture = spec.background.partition(":")[2] if spec.background != "gradient" else ""
     backdrop_fn: Backdrop | None = ctx.models.get("backdrop")
-    colours = backdrop_colours(style, product)
+    colours = backdrop_colours(style.primary, style.secondary, product)
     outputs: list[Output] = []
     missed: list[str] = []
     total = len(spec.sizes) * len(spec.formats)

@@ -1,9 +1,11 @@
 """Thumbnails: a responsive rendition set (widths × fit/fill modes × formats) plus placeholders.
 
-Speed: the caller decodes once, reduced by :func:`decode_hint` (JPEG DCT scaling); each mode's
-widths are made in a cascade from its largest; encodes run in a thread pool of one worker per
-core (Pillow releases the GIL while resizing and encoding, numpy while scoring). Nothing here
-touches storage.
+What is made (crops, widths, upscaling, names) is planned in :mod:`.thumbnail_plan`.
+
+Speed: the caller decodes once, reduced by :func:`~.thumbnail_plan.decode_hint` (JPEG DCT
+scaling); each mode's widths are made in a cascade from its largest; encodes run in a thread
+pool of one worker per core (Pillow releases the GIL while resizing and encoding, numpy while
+scoring). Nothing here touches storage.
 
 Quality: with ``quality="auto"`` each rendition gets the lowest quality on the format's grid
 (:data:`~gan_imaging.core.imaging.quality.QUALITY_GRIDS`, 40–100 in steps of 4) whose
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import math
 import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,7 +32,6 @@ import numpy as np
 from PIL import Image
 
 from gan_imaging.core.errors import gettext_noop
-from gan_imaging.core.imaging.crop import fill_box, find_subject
 from gan_imaging.core.imaging.encode import encode, flatten, get_format
 from gan_imaging.core.imaging.placeholder import Placeholder, make_placeholder
 from gan_imaging.core.imaging.quality import (
@@ -41,13 +41,20 @@ from gan_imaging.core.imaging.quality import (
     luma,
     search_quality,
 )
-from gan_imaging.core.imaging.resize import height_for_width
 from gan_imaging.core.pipelines.base import Context, Output, Pipeline
-from gan_imaging.core.specs import ThumbnailSpec, parse_aspect, parse_colour
+from gan_imaging.core.pipelines.thumbnail_plan import (
+    Mode,
+    decode_hint,
+    output_key,
+    plan_modes,
+    plan_widths,
+    upscale_factor,
+)
+from gan_imaging.core.specs import ThumbnailSpec, parse_colour
 
 VERSION = "thumbnails-2"
 
-__all__ = ["PIPELINE", "Placeholder", "decode_hint", "placeholder", "plan_widths", "run"]
+__all__ = ["PIPELINE", "Placeholder", "placeholder", "run"]
 
 _RESAMPLE = Image.Resampling.LANCZOS
 # Box-reduce by an integer factor first while the image is ≥ 3× the target: several times
@@ -59,98 +66,12 @@ _REDUCING_GAP = 3.0
 _THOROUGH_PIXELS = 250_000
 
 
-def plan_widths(spec: ThumbnailSpec, source_width: float) -> list[int]:
-    """Widths (px, descending) to make from a region ``source_width`` px wide: those it
-    covers, never upscaled. A region narrower than every width gets one rendition at its own
-    (whole-pixel) width."""
-    widths = [w for w in spec.widths if w <= source_width + 1e-6]
-    return widths or [max(1, math.floor(source_width + 1e-6))]
-
-
-@dataclass(frozen=True)
-class _Mode:
-    """One crop of the source: ``aspect`` None for fit; ``box`` (px floats) None = whole."""
-
-    name: str
-    aspect: tuple[int, int] | None
-    box: tuple[float, float, float, float] | None
-
-    def region(self, size: tuple[int, int]) -> tuple[float, float]:
-        if self.box is None:
-            return float(size[0]), float(size[1])
-        return self.box[2] - self.box[0], self.box[3] - self.box[1]
-
-    def size_for(self, size: tuple[int, int], width: int) -> tuple[int, int]:
-        if self.aspect is None:
-            return width, height_for_width(size, width)
-        return width, max(1, round(width * self.aspect[1] / self.aspect[0]))
-
-
-def _aspect_region(size: tuple[int, int], aspect: tuple[int, int]) -> tuple[float, float]:
-    """(w, h) px of the largest ``aspect`` window inside ``size``."""
-    box = fill_box(size, aspect)
-    return box[2] - box[0], box[3] - box[1]
-
-
-def decode_hint(spec: ThumbnailSpec, width: int, height: int) -> tuple[int, int] | None:
-    """Smallest (w, h) px, as displayed, that a source of ``width`` × ``height`` may be
-    decoded down to without any rendition of ``spec`` losing pixels; None when no reduction
-    is possible. Pass it as ``decode(data, limits, draft_to=hint)``."""
-    if spec.max_upscale > 1:
-        return None  # super-resolution wants every source pixel
-    scale = 0.0
-    regions = [(float(width), float(height))] if spec.fit else []
-    regions += [_aspect_region((width, height), parse_aspect(a)) for a in spec.fill]
-    for rw, _rh in regions:
-        scale = max(scale, plan_widths(spec, rw)[0] / rw)
-    if scale >= 0.5:  # JPEG scaling halves at least; nothing to gain
-        return None
-    return (math.ceil(width * scale), math.ceil(height * scale))
-
-
-def _modes(image: Image.Image, spec: ThumbnailSpec) -> list[_Mode]:
-    modes = [_Mode("fit", None, None)] if spec.fit else []
-    if spec.fill:
-        subject = None if spec.focal_point else find_subject(image)
-        for text in spec.fill:
-            aspect = parse_aspect(text)
-            if spec.focal_point is not None:
-                box = fill_box(image.size, aspect, spec.focal_point)
-            else:
-                assert subject is not None
-                box = fill_box(image.size, aspect, subject.centre, subject.box)
-            modes.append(_Mode("fill", aspect, box))
-    return modes
-
-
-def output_key(
-    spec: ThumbnailSpec, mode: _Mode, width: int, fmt: str, quality: int | None
-) -> str:
-    """Stable, unique name of one rendition: every spec parameter that changes its bytes.
-
-    ``640w.auto970.webp`` (auto, floor 0.970), ``640w.q82.jpg`` (fixed),
-    ``640w.4x5.auto970.avif`` (fill, subject-centred), ``640w.1x1-f250-750.q82.jpg`` (fill
-    on focal point x=0.25, y=0.75); a non-white background adds ``.bgrrggbb``.
-    """
-    parts = [f"{width}w"]
-    if mode.aspect is not None:
-        crop = f"{mode.aspect[0]}x{mode.aspect[1]}"
-        if spec.focal_point is not None:
-            fx, fy = (round(v * 1000) for v in spec.focal_point)
-            crop += f"-f{fx}-{fy}"
-        parts.append(crop)
-    parts.append(f"q{quality}" if quality is not None else f"auto{round(spec.ssim_floor * 1000)}")
-    if spec.background.strip().lstrip("#").lower() != "ffffff":
-        parts.append("bg" + spec.background.strip().lstrip("#").lower())
-    return ".".join(parts) + "." + get_format(fmt).ext
-
-
 @dataclass
 class _Item:
     """One rendition's pixels: ``image`` as made (RGB/RGBA), ``flat`` on the background (what
     JPEG encodes), and the SSIM reference of ``flat``'s luma (auto quality only)."""
 
-    mode: _Mode
+    mode: Mode
     width: int
     image: Image.Image
     flat: Image.Image
@@ -241,16 +162,6 @@ def _resize(
 _COST_ORDER = {"avif": 0, "webp": 1, "jpeg": 2, "png": 3}
 
 
-def _upscale_factor(spec: ThumbnailSpec, image: Image.Image, modes: list[_Mode]) -> int:
-    """The super-resolution factor (1, 2 or 4) the widest requested rendition needs, capped
-    by ``spec.max_upscale``; 1 when the source covers every width."""
-    narrowest = min(mode.region(image.size)[0] for mode in modes)
-    need = max(spec.widths) / narrowest
-    if spec.max_upscale == 1 or need <= 1 + 1e-6:
-        return 1
-    return 2 if need <= 2 and spec.max_upscale >= 2 else spec.max_upscale
-
-
 def _scaled_box(
     box: tuple[float, float, float, float] | None, factor: int
 ) -> tuple[float, float, float, float] | None:
@@ -260,7 +171,7 @@ def _scaled_box(
 
 def _mode_items(
     image: Image.Image,
-    mode: _Mode,
+    mode: Mode,
     widths: list[int],
     *,
     factor: int,
@@ -286,7 +197,8 @@ def _mode_items(
 
 
 def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
-    """``image`` is decoded sRGB RGB/RGBA (optionally reduced per :func:`decode_hint`).
+    """``image`` is decoded sRGB RGB/RGBA (optionally reduced per
+    :func:`~.thumbnail_plan.decode_hint`).
 
     Returns, per mode (fit, then each fill aspect) and width (descending), one output per
     format in spec order, then the ``"lqip"`` placeholder output. Widths above the source are
@@ -297,9 +209,9 @@ def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
     background = parse_colour(spec.background)
     auto = spec.quality == "auto"
     formats = sorted(spec.formats, key=_COST_ORDER.__getitem__)
-    modes = _modes(image, spec)
+    modes = plan_modes(image, spec)
     upscaler = ctx.models.get("upscale")
-    factor = _upscale_factor(spec, image, modes) if upscaler is not None and modes else 1
+    factor = upscale_factor(spec, image, modes) if upscaler is not None and modes else 1
     big: Image.Image | None = None
     upscaled: dict[str, object] | None = None
     if factor > 1:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
+from gan_imaging.core.imaging.headers import identify
 from gan_imaging.core.testing.builders import png_bytes
 
 
@@ -73,20 +74,14 @@ def seeds() -> list[tuple[str, bytes, str]]:
 # ---------------------------------------------------------------- structure
 
 
+_SEED_FORMATS = {"JPEG": "jpeg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "TIFF": "tiff"}
+
+
 def fmt_of(data: bytes) -> str:
     """Short format key of a seed's bytes (``jpeg``, ``png``, ``gif``, ``webp``, ``tiff``,
-    ``avif``)."""
-    if data[:2] == b"\xff\xd8":
-        return "jpeg"
-    if data[:4] == b"\x89PNG":
-        return "png"
-    if data[:3] == b"GIF":
-        return "gif"
-    if data[:4] == b"RIFF":
-        return "webp"
-    if data[:2] in (b"II", b"MM"):
-        return "tiff"
-    return "avif"
+    ``avif``: ISOBMFF, and anything :func:`~gan_imaging.core.imaging.headers.identify` does not
+    know)."""
+    return _SEED_FORMATS.get(identify(data[:16]) or "", "avif")
 
 
 def units(data: bytes) -> list[tuple[int, int, int, int, str]]:

@@ -14,7 +14,8 @@ Where the fonts come from on a fresh machine:
   Liberation Sans, then Noto Sans CJK (which has Latin glyphs).
 
 Nothing is downloaded. When no candidate exists, :class:`FontNotFoundError` names the Debian
-package to install. Loaded fonts are cached per (file, face index, px size).
+package to install. Loaded fonts are cached per (file, face index, px size); text set in them
+is measured with :func:`text_width` and :func:`line_height`.
 """
 
 from __future__ import annotations
@@ -192,6 +193,20 @@ def load_font(font: FontFile, size: int) -> ImageFont.FreeTypeFont:
     glyph positions on every host, so the same spec gives the same bytes."""
     return ImageFont.truetype(font.path, size, index=font.index,
                               layout_engine=ImageFont.Layout.BASIC)  # fmt: skip
+
+
+def text_width(font: ImageFont.FreeTypeFont, text: str) -> int:
+    """Horizontal extent (px) of ``text`` drawn at x=0: ink or advance, whichever is wider."""
+    if not text:
+        return 0
+    left, _top, right, _bottom = font.getbbox(text, anchor="ls")
+    return int(max(right, round(font.getlength(text) + 0.4999)) - min(0, left))
+
+
+def line_height(font: ImageFont.FreeTypeFont) -> int:
+    """Height (px) of one line: the font's ascent + descent (ink of normal glyphs stays in)."""
+    ascent, descent = font.getmetrics()
+    return int(ascent + descent)
 
 
 _NOTDEF_PROBE = "\U0010fffd"  # a private-use code point no font maps

@@ -1,176 +1,23 @@
-"""Auto-fitting text into a box: line breaking for Latin and Chinese, largest size that fits.
-
-Breaking works on *atoms*, pieces no line break may split:
-
-- Latin (and any non-CJK run): a word; lines break at spaces, and after a hyphen or slash.
-- Chinese / Japanese: one character, so lines may break between any two of them, except that
-  closing punctuation (，。、）」… and the like) is glued to the atom before it — no line
-  starts with it — and opening punctuation (（「“ …) to the atom after it — no line ends
-  with it (the kinsoku rules of JIS X 4051 / the W3C "Requirements for Chinese Text Layout").
+"""Auto-fitting text into a box: the largest size that fits, and painting what was fitted.
 
 :func:`fit_text` tries font sizes from ``max_size`` down to ``min_size`` (the legibility
-minimum) and keeps the largest whose lines all fit the box in width and height. Only when even
-``min_size`` does not fit are the last resorts used, in this order: a Latin word wider than
-the box is hyphenated; lines beyond what the box holds are dropped and the last kept line
-ends with an ellipsis (``truncated``). Every size is in px; widths come from the glyphs' ink
-*and* advance, so what :func:`draw_fitted` paints stays inside the box.
+minimum) and keeps the largest whose lines — broken by :func:`~.linebreak.break_lines`, Latin
+by words, Chinese by characters with the kinsoku rules — all fit the box in width and height.
+Only when even ``min_size`` does not fit are the last resorts used, in this order: a Latin word
+wider than the box is hyphenated; lines beyond what the box holds are dropped and the last kept
+line ends with an ellipsis (``truncated``). Every size is in px; widths come from the glyphs'
+ink *and* advance (:func:`~.fonts.text_width`), so what :func:`draw_fitted` paints stays inside
+the box. :func:`fit_runs` sets a one-line run of differently sized pieces (a price line).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import ImageDraw, ImageFont
+from PIL import ImageDraw
 
-from gan_imaging.core.vision.fonts import FontFile, load_font
-
-#: Characters that may not start a line (closing brackets, stops, commas, small kana…).
-NO_LINE_START = set(
-    "!%),.:;?]}¢°’”‰′″℃、。〃〆〉》」』】〕〗〙〛゛゜ゝゞ・ヽヾ！％），．：；？］｝｡｣､･ｰ"
-    "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶー…‥〜～"
-)
-#: Characters that may not end a line (opening brackets, currency prefixes).
-NO_LINE_END = set("([{£¥$‘“〈《「『【〔〖〘〚（［｛｢￡￥＄")
-
-ELLIPSIS = "…"
-
-
-def is_cjk(ch: str) -> bool:
-    """True for Han, kana, hangul syllables, CJK punctuation and full-width forms."""
-    o = ord(ch)
-    return (
-        0x2E80 <= o <= 0x303F  # radicals, CJK symbols and punctuation
-        or 0x3040 <= o <= 0x9FFF  # kana, CJK unified ideographs (+ ext. A)
-        or 0xAC00 <= o <= 0xD7AF  # hangul syllables
-        or 0xF900 <= o <= 0xFAFF
-        or 0xFE30 <= o <= 0xFE4F
-        or 0xFF00 <= o <= 0xFFEF
-        or 0x20000 <= o <= 0x3FFFF
-    )
-
-
-def atoms(text: str) -> list[str]:
-    """Split ``text`` into unbreakable atoms; spaces become separate ``" "`` atoms.
-
-    A CJK character is an atom on its own; a run of other non-space characters is one atom
-    (split after ``-`` and ``/``). Then closing punctuation joins the atom before it and
-    opening punctuation the atom after it.
-    """
-    raw: list[str] = []
-    word = ""
-    for ch in " ".join(text.split()):
-        if ch == " " or is_cjk(ch):
-            if word:
-                raw.append(word)
-                word = ""
-            raw.append(ch)
-        else:
-            word += ch
-            if ch in "-/" and len(word) > 1:
-                raw.append(word)
-                word = ""
-    if word:
-        raw.append(word)
-    glued: list[str] = []
-    carry = ""
-    for a in raw:
-        if a == " ":
-            if carry:  # an opening mark before a space: keep it with the space's neighbour
-                glued.append(carry)
-                carry = ""
-            glued.append(a)
-            continue
-        a = carry + a
-        carry = ""
-        if glued and glued[-1] != " " and a[0] in NO_LINE_START:
-            glued[-1] += a
-        elif a[-1] in NO_LINE_END and len(a) == 1:
-            carry = a
-        else:
-            glued.append(a)
-    if carry:
-        if glued and glued[-1] != " ":
-            glued[-1] += carry
-        else:
-            glued.append(carry)
-    return glued
-
-
-def text_width(font: ImageFont.FreeTypeFont, text: str) -> int:
-    """Horizontal extent (px) of ``text`` drawn at x=0: ink or advance, whichever is wider."""
-    if not text:
-        return 0
-    left, _top, right, _bottom = font.getbbox(text, anchor="ls")
-    return int(max(right, round(font.getlength(text) + 0.4999)) - min(0, left))
-
-
-def line_height(font: ImageFont.FreeTypeFont) -> int:
-    """Height (px) of one line: the font's ascent + descent (ink of normal glyphs stays in)."""
-    ascent, descent = font.getmetrics()
-    return int(ascent + descent)
-
-
-def break_lines(
-    text: str, font: ImageFont.FreeTypeFont, max_width: int, *, hyphenate: bool = False
-) -> list[str] | None:
-    """Greedy line breaking of ``text`` into lines no wider than ``max_width`` px.
-
-    Returns None when an atom alone is wider than the box and ``hyphenate`` is False; with
-    ``hyphenate`` such a Latin word is split with ``-`` (a CJK atom at this width: None).
-    """
-    lines: list[str] = []
-    line = ""
-    for atom in atoms(text):
-        if atom == " ":
-            if line:
-                line += " "
-            continue
-        candidate = line + atom
-        if text_width(font, candidate.rstrip()) <= max_width:
-            line = candidate
-            continue
-        if line.strip():
-            lines.append(line.rstrip())
-            line = ""
-        if text_width(font, atom) <= max_width:
-            line = atom
-            continue
-        if not hyphenate or any(is_cjk(c) for c in atom):
-            return None
-        pieces = _hyphenate(atom, font, max_width)
-        if pieces is None:
-            return None
-        lines += pieces[:-1]
-        line = pieces[-1]
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines
-
-
-def _hyphenate(word: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str] | None:
-    pieces: list[str] = []
-    rest = word
-    while text_width(font, rest) > max_width:
-        cut = len(rest) - 1
-        while cut > 1 and text_width(font, rest[:cut] + "-") > max_width:
-            cut -= 1
-        if cut <= 1:
-            return None
-        pieces.append(rest[:cut] + "-")
-        rest = rest[cut:]
-    return pieces + [rest]
-
-
-def ellipsize(line: str, font: ImageFont.FreeTypeFont, max_width: int) -> str | None:
-    """``line`` shortened (at an atom boundary when possible) and ended with "…" to fit."""
-    for end in range(len(line), -1, -1):
-        head = line[:end].rstrip(" ,;:-、，")
-        if head and head[-1] in NO_LINE_END:
-            continue
-        candidate = head + ELLIPSIS
-        if text_width(font, candidate) <= max_width:
-            return candidate
-    return None
+from gan_imaging.core.vision.fonts import FontFile, line_height, load_font, text_width
+from gan_imaging.core.vision.linebreak import break_lines, ellipsize
 
 
 @dataclass(frozen=True)
@@ -305,13 +152,17 @@ def draw_fitted(
     top = {"top": y0, "middle": y0 + (y1 - y0 - fitted.height) // 2,
            "bottom": y1 - fitted.height}[valign]  # fmt: skip
     for i, line in enumerate(fitted.lines):
-        w = text_width(font, line)
         left, *_ = font.getbbox(line, anchor="la")
-        x = {"left": x0, "centre": x0 + (x1 - x0 - w) // 2, "right": x1 - w}[align]
+        x = _aligned(x0, x1, text_width(font, line), align)
         draw.text((x - min(0, left), top + i * (fitted.line_height + fitted.spacing)), line,
                   font=font, fill=fill, anchor="la")  # fmt: skip
-    bx = {"left": x0, "centre": x0 + (x1 - x0 - fitted.width) // 2, "right": x1 - fitted.width}
-    return (bx[align], top, bx[align] + fitted.width, top + fitted.height)
+    bx = _aligned(x0, x1, fitted.width, align)
+    return (bx, top, bx + fitted.width, top + fitted.height)
+
+
+def _aligned(x0: int, x1: int, width: int, align: str) -> int:
+    """Left edge (px) of something ``width`` px wide aligned left/centre/right in [x0, x1)."""
+    return {"left": x0, "centre": x0 + (x1 - x0 - width) // 2, "right": x1 - width}[align]
 
 
 @dataclass(frozen=True)
@@ -383,8 +234,7 @@ def draw_runs(
     """Paint ``fitted`` vertically centred in ``box``; struck pieces get a line through their
     middle. Returns the line's rectangle (px, exclusive ends)."""
     x0, y0, x1, y1 = box
-    left = {"left": x0, "centre": x0 + (x1 - x0 - fitted.width) // 2,
-            "right": x1 - fitted.width}[align]  # fmt: skip
+    left = _aligned(x0, x1, fitted.width, align)
     top = y0 + (y1 - y0 - fitted.height) // 2
     base = top + fitted.baseline
     for text, font_file, px, struck, dx in fitted.parts:

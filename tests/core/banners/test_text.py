@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from gan_imaging.core.vision.fonts import FontFile, font_covers, load_font, resolve_font
-from gan_imaging.core.vision.text import (
+from gan_imaging.core.vision.fonts import (
+    FontFile,
+    font_covers,
+    load_font,
+    resolve_font,
+    text_width,
+)
+from gan_imaging.core.vision.linebreak import (
     ELLIPSIS,
     NO_LINE_END,
     NO_LINE_START,
     atoms,
     break_lines,
-    fit_text,
-    text_width,
 )
+from gan_imaging.core.vision.text import fit_text
 
 ZH = "无线降噪耳机，畅听一整天。「限时特惠」全场包邮（七天无理由退货），立即购买！"
 

@@ -18,6 +18,7 @@ from gan_imaging.core.errors import (
     InvalidImageError,
     UnsupportedFormatError,
 )
+from gan_imaging.core.imaging.admission import sniff_refused
 from gan_imaging.core.imaging.decode import (
     DEFAULT_FORMATS,
     Limits,
@@ -25,7 +26,6 @@ from gan_imaging.core.imaging.decode import (
     decode,
     probe,
     read_limited,
-    sniff_refused,
     validate,
 )
 from gan_imaging.core.testing.builders import png_bytes

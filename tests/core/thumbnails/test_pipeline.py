@@ -10,7 +10,8 @@ from PIL import Image
 from gan_imaging.core.errors import SpecError
 from gan_imaging.core.imaging.quality import SsimReference, luma
 from gan_imaging.core.pipelines import PIPELINES, Context
-from gan_imaging.core.pipelines.thumbnails import VERSION, decode_hint, plan_widths, run
+from gan_imaging.core.pipelines.thumbnail_plan import decode_hint, plan_widths
+from gan_imaging.core.pipelines.thumbnails import VERSION, run
 from gan_imaging.core.specs import ThumbnailSpec
 from tests.core.thumbnails.conftest import packshot, textured
 

@@ -9,7 +9,8 @@ from PIL import Image
 
 from gan_imaging.core.errors import SpecError
 from gan_imaging.core.pipelines.base import Context
-from gan_imaging.core.pipelines.thumbnails import PIPELINE, decode_hint, run
+from gan_imaging.core.pipelines.thumbnail_plan import decode_hint
+from gan_imaging.core.pipelines.thumbnails import PIPELINE, run
 from gan_imaging.core.specs import ThumbnailSpec
 from tests.core.thumbnails.conftest import textured
 
