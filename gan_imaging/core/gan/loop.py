@@ -211,22 +211,29 @@ def make_checkpoint(
     )
 
 
+def load_matching(source: Checkpoint | str | Path, config: TrainConfig, device: torch.device,
+                  mismatch: str) -> Checkpoint:
+    """``source`` (a checkpoint or its path) when it has ``config``'s architecture and
+    arguments; else ConfigurationError with the ``mismatch`` template (params ``version``,
+    ``arch``, ``arch_kwargs``, ``wanted_arch``, ``wanted_kwargs``)."""
+    ckpt = ckpt_io.load(source, device=device) if isinstance(source, str | Path) else source
+    if ckpt.arch != config.arch or dict(ckpt.arch_kwargs) != dict(config.arch_kwargs):
+        raise ConfigurationError(mismatch, params={
+            "version": ckpt.model_version, "arch": ckpt.arch,
+            "arch_kwargs": str(ckpt.arch_kwargs), "wanted_arch": config.arch,
+            "wanted_kwargs": str(dict(config.arch_kwargs))})
+    return ckpt
+
+
 def restore_checkpoint(
     resume: Checkpoint | str | Path, config: TrainConfig, live: LiveState, device: torch.device
 ) -> int:
     """Load a :func:`make_checkpoint` checkpoint (or its path) into ``live``; the step to
     continue from. Raises ConfigurationError when it is another architecture, has no train
     state (inference-only) or its EMA on/off differs from ``config``."""
-    ckpt = ckpt_io.load(resume, device=device) if isinstance(resume, str | Path) else resume
-    if ckpt.arch != config.arch or dict(ckpt.arch_kwargs) != dict(config.arch_kwargs):
-        raise ConfigurationError(
-            gettext_noop(
-                "Cannot resume: the checkpoint is %(arch)s %(arch_kwargs)s, the settings ask "
-                "for %(wanted_arch)s %(wanted_kwargs)s."
-            ),
-            params={"arch": ckpt.arch, "arch_kwargs": str(ckpt.arch_kwargs),
-                    "wanted_arch": config.arch, "wanted_kwargs": str(dict(config.arch_kwargs))},
-        )
+    ckpt = load_matching(resume, config, device, gettext_noop(
+        "Cannot resume: the checkpoint is %(arch)s %(arch_kwargs)s, the settings ask "
+        "for %(wanted_arch)s %(wanted_kwargs)s."))
     if ckpt.discriminator is None or not ckpt.train_state:
         raise ConfigurationError(
             gettext_noop("Cannot resume from an inference-only checkpoint.")

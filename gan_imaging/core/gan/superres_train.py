@@ -29,7 +29,6 @@ import torch.nn.functional as F
 from PIL import Image
 
 from gan_imaging.core.errors import ConfigurationError, gettext_noop
-from gan_imaging.core.gan import checkpoint as ckpt_io
 from gan_imaging.core.gan.checkpoint import Checkpoint
 from gan_imaging.core.gan.config import TrainConfig
 from gan_imaging.core.gan.degrade import degrade
@@ -37,6 +36,7 @@ from gan_imaging.core.gan.loop import (
     MetricLog,
     Progress,
     autocast,
+    load_matching,
     make_checkpoint,
     new_state,
     restore_checkpoint,
@@ -191,17 +191,9 @@ def train_sr(
             params={"crop": config.crop, "scale": scale, "min_crop": 8 * scale},
         )
     if init is not None:
-        src = ckpt_io.load(init, device=device) if isinstance(init, str | Path) else init
-        if src.arch != config.arch or dict(src.arch_kwargs) != dict(config.arch_kwargs):
-            raise ConfigurationError(
-                gettext_noop(
-                    "Cannot start from %(version)s: it is %(arch)s %(arch_kwargs)s, the settings "
-                    "ask for %(wanted_arch)s %(wanted_kwargs)s."
-                ),
-                params={"version": src.model_version, "arch": src.arch,
-                        "arch_kwargs": str(src.arch_kwargs), "wanted_arch": config.arch,
-                        "wanted_kwargs": str(dict(config.arch_kwargs))},
-            )
+        src = load_matching(init, config, device, gettext_noop(
+            "Cannot start from %(version)s: it is %(arch)s %(arch_kwargs)s, the settings "
+            "ask for %(wanted_arch)s %(wanted_kwargs)s."))
         G.load_state_dict(src.generator.state_dict())
     patches = _Patches(data, config.crop, device)
     live = new_state(config, G, D, rng)
