@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from gan_imaging.models import ACTIVE_STATUSES, Job
+from gan_imaging.models import ACTIVE_STATUSES, Job, Rendition, RenditionState
 
 MAX_IDS = 200
 
@@ -20,7 +21,8 @@ MAX_IDS = 200
 @require_GET
 @staff_member_required
 def job_status(request: HttpRequest) -> JsonResponse:
-    """``?ids=<uuid>,<uuid>`` → ``{"jobs": [...], "active": n}``; progress is 0.0–1.0."""
+    """``?ids=<uuid>,<uuid>`` → ``{"jobs": [...], "active": n}``; progress is 0.0–1.0,
+    ``shown`` the number of the job's renditions pages show now."""
     if not request.user.has_perm("gan_imaging.view_job"):
         raise PermissionDenied
     ids = []
@@ -29,6 +31,11 @@ def job_status(request: HttpRequest) -> JsonResponse:
             ids.append(uuid.UUID(raw.strip()))
         except ValueError:
             continue
+    found = list(Job.objects.filter(pk__in=ids))
+    # How many of each job's renditions pages show now: a fast first pass (thumbnails'
+    # preview) is shown before the job finishes, and the admin refreshes when this grows.
+    shown = dict(Rendition.objects.filter(job__in=found, state=RenditionState.CURRENT)
+                 .values_list("job").annotate(n=Count("pk")).values_list("job", "n"))
     jobs = [
         {
             "id": str(j.pk),
@@ -40,8 +47,9 @@ def job_status(request: HttpRequest) -> JsonResponse:
             "attempts": j.attempts,
             "max_attempts": j.max_attempts,
             "error": j.error_text,
+            "shown": shown.get(j.pk, 0),
         }
-        for j in Job.objects.filter(pk__in=ids)
+        for j in found
     ]
     active = sum(1 for j in jobs if j["status"] in ACTIVE_STATUSES)
     return JsonResponse({"jobs": jobs, "active": active})

@@ -178,6 +178,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         # Exchange tables (kombu's default is ./control, in whatever folder the process runs).
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # Workers look for new messages this often (s); kombu's default of 1 s would be most
+        # of a thumbnail's latency.
+        "polling_interval": 0.1,
     }
 else:
     _VT = int(os.environ.get("GAN_SHOP_VISIBILITY_TIMEOUT", 2 * 15 * 60))

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef
+from django.db.models import CharField, Count, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -185,7 +185,9 @@ class GanImagingAdminMixin:
                     "status": file.generation_status if file else "none",
                     "status_label": STATUS_LABELS[file.generation_status if file else "none"],
                     "groups": group_by_kind(file.rendition_list() if file else []),
-                    "jobs": list(file.jobs.select_related("content_type")[:10]) if file else [],
+                    "jobs": list(file.jobs.select_related("content_type").annotate(
+                        shown=Count("rendition", filter=Q(rendition__state="current")))[:10])
+                    if file else [],
                 }
             )
         context: dict[str, Any] = {"blocks": blocks}

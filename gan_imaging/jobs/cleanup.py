@@ -109,12 +109,22 @@ def promote(job: Job, renditions: list[Rendition]) -> None:
                  job.kind)
 
 
+#: Seconds a superseded preview set (a pipeline's fast first pass, ``meta["stage"]``) stays
+#: stored after the full set replaced it, so a page rendered just before still finds its
+#: files; the sweeper removes it after that.
+PREVIEW_GRACE_S = 300
+#: Rows of a preview set, and the others (a missing key is not NULL-compared away).
+PREVIEW = Q(meta__stage="preview")
+NOT_PREVIEW = Q(meta__stage__isnull=True) | ~Q(meta__stage="preview")
+
+
 def prune_superseded(content_type_id: int, object_id: str, field_name: str,
                      kind: str) -> CleanupResult:
     """Delete the superseded sets of one (object, field, kind) beyond ``KEEP_SUPERSEDED``
-    (newest first; a set is the rows of one recipe), with their files when unused."""
+    (newest first; a set is the rows of one recipe), with their files when unused. Preview
+    sets are never history: the sweeper removes them after :data:`PREVIEW_GRACE_S`."""
     where = Q(content_type_id=content_type_id, object_id=object_id, field_name=field_name,
-              kind=kind, state=RenditionState.SUPERSEDED)
+              kind=kind, state=RenditionState.SUPERSEDED) & NOT_PREVIEW
     keep = int(gan_settings.KEEP_SUPERSEDED)
     recipes: list[str] = []
     for recipe in Rendition.objects.filter(where).order_by("-superseded_at", "-pk").values_list(

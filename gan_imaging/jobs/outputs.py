@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -21,14 +21,25 @@ if TYPE_CHECKING:
     from gan_imaging.models import Job
 
 
-def recipe_digest(job: Job, model_version: str) -> str:
+def recipe_digest(job: Job, model_version: str, spec: dict[str, Any] | None = None) -> str:
     """Hex digest (20 characters) of everything that makes a job's outputs: kind, source hash,
-    the whole spec (banner copy, brand kit and logo, focal point, overrides), the model
-    versions and the seed. Equal digests mean equal inputs, so equal files."""
-    recipe = {"kind": job.kind, "source": job.source_hash, "spec": job.spec,
-              "models": model_version, "seed": job.seed}
+    the whole spec (banner copy, brand kit and logo, focal point, overrides; ``spec`` when a
+    stage ran another one than the job's), the model versions and the seed. Equal digests mean
+    equal inputs, so equal files."""
+    recipe = {"kind": job.kind, "source": job.source_hash,
+              "spec": job.spec if spec is None else spec, "models": model_version,
+              "seed": job.seed}
     canonical = json.dumps(recipe, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+def already_current(job: Job, model_version: str) -> bool:
+    """Whether the set this job makes is the one pages show already (a regenerate with
+    nothing changed): then a preview pass would only replace it with something worse."""
+    return Rendition.objects.filter(
+        content_type_id=job.content_type_id, object_id=job.object_id, field_name=job.field_name,
+        kind=job.kind, recipe=recipe_digest(job, model_version), state=RenditionState.CURRENT,
+    ).exists()
 
 
 def output_name(job: Job, output: Output, recipe: str) -> str:
@@ -89,7 +100,8 @@ def save_placeholder(content_type_id: int, object_id: str, field_name: str, sour
     return row
 
 
-def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendition]:
+def save_all(job: Job, results: list[Output], model_version: str,
+             spec: dict[str, Any] | None = None) -> list[Rendition]:
     """Write each output and record its row; outputs already recorded are left untouched
     (unless their file has gone missing, in which case it is written again).
 
@@ -97,7 +109,7 @@ def save_all(job: Job, results: list[Output], model_version: str) -> list[Rendit
     ``jobs.cleanup.promote`` makes the whole set current at once.
     """
     storage = output_storage()
-    recipe = recipe_digest(job, model_version)
+    recipe = recipe_digest(job, model_version, spec)
     renditions: list[Rendition] = []
     for out in results:
         if out.meta.get("placeholder"):

@@ -128,7 +128,22 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
         Job.objects.filter(pk=job.pk).update(model_version=version)
         job.model_version = version
     models = context_models(job_assets(job))
-    results = pipeline.run(image, spec, Context(seed=job.seed, progress=heartbeat, models=models))
+    preview = pipeline.preview(spec) if pipeline.preview is not None else None
+    if preview is not None and outputs.already_current(job, version):
+        preview = None
+    start = 0.0
+    if preview is not None:
+        # A fast first pass is stored and shown at once; the full run replaces it.
+        start = 0.3
+        first = pipeline.run(image, preview, Context(
+            seed=job.seed, progress=lambda f: heartbeat(start * f), models=models))
+        for out in first:
+            out.meta["stage"] = "preview"
+        shown = outputs.save_all(job, first, version, spec=preview.to_dict())
+        with transaction.atomic():
+            promote(job, shown)
+    results = pipeline.run(image, spec, Context(
+        seed=job.seed, progress=lambda f: heartbeat(start + (1 - start) * f), models=models))
     renditions = outputs.save_all(job, results, version)
     # The photo may have been replaced while the pipeline ran: do not leave its outputs behind.
     current = model._default_manager.filter(pk=job.object_id).values_list(

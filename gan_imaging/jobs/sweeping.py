@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
-from gan_imaging.jobs.cleanup import purge
+from gan_imaging.jobs.cleanup import NOT_PREVIEW, PREVIEW, PREVIEW_GRACE_S, purge
 from gan_imaging.jobs.execution import dead_local_owner, worker_lost
 from gan_imaging.jobs.requests import publish
 from gan_imaging.models import Job, JobStatus, Rendition, RenditionState
@@ -89,14 +89,18 @@ def recover_local(*, limit: int = 500) -> int:
 
 def tidy(*, limit: int = 500) -> int:
     """Remove rows no page will show again: ``pending`` rows of jobs that ended without
-    succeeding (or were deleted), and ``superseded`` ones when no history is kept (e.g. those
-    the 0004 migration marked). Files go only when no other row names them."""
+    succeeding (or were deleted), superseded preview sets older than ``PREVIEW_GRACE_S``, and
+    other ``superseded`` ones when no history is kept (e.g. those the 0004 migration marked).
+    Files go only when no other row names them."""
     orphan = Q(job__isnull=True) | Q(job__status__in=[JobStatus.FAILED, JobStatus.CANCELLED])
     ids = list(Rendition.objects.filter(orphan, state=RenditionState.PENDING)
                .values_list("pk", flat=True)[:limit])
+    superseded = Rendition.objects.filter(state=RenditionState.SUPERSEDED)
+    grace = timezone.now() - timedelta(seconds=PREVIEW_GRACE_S)
+    ids += list(superseded.filter(PREVIEW, superseded_at__lt=grace)
+                .values_list("pk", flat=True)[:limit])
     if not int(gan_settings.KEEP_SUPERSEDED):
-        ids += list(Rendition.objects.filter(state=RenditionState.SUPERSEDED)
-                    .values_list("pk", flat=True)[:limit])
+        ids += list(superseded.filter(NOT_PREVIEW).values_list("pk", flat=True)[:limit])
     if not ids:
         return 0
     return purge(Rendition.objects.filter(pk__in=ids), Job.objects.none(), "").renditions

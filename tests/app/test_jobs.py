@@ -38,7 +38,8 @@ def test_execute_writes_every_rendition_with_true_sizes_and_formats(media_root):
     job.refresh_from_db()
     assert (job.status, job.attempts, job.progress, job.lease_owner) == ("succeeded", 1, 1.0, "")
     assert job.duration_ms is not None and job.finished_at is not None
-    rows = list(Rendition.objects.exclude(kind="placeholder").order_by("-width", "format"))
+    rows = list(Rendition.objects.filter(state="current").exclude(kind="placeholder")
+                .order_by("-width", "format"))
     fit = [(r.width, r.height, r.format) for r in rows if r.meta["aspect"] is None]
     assert fit == [
         (1280, 640, "jpeg"), (1280, 640, "webp"), (640, 320, "jpeg"), (640, 320, "webp"),
@@ -220,7 +221,7 @@ def test_rgba_png_source_keeps_alpha_in_webp(media_root):
     im.save(buf, "PNG")
     make_product(buf.getvalue())
     jobs.execute(Job.objects.get().pk, owner="w")
-    (webp,) = [r for r in Rendition.objects.filter(format="webp", width=320)
+    (webp,) = [r for r in Rendition.objects.filter(format="webp", width=320, state="current")
                if r.meta["aspect"] is None]
     with Image.open(Path(media_root) / webp.file.name) as out:
         assert out.mode == "RGBA" and out.getpixel((5, 5))[3] == 0

@@ -5,15 +5,18 @@ Shops reuse one photo for every variant: two products with the same photo but di
 banner copy (or focal points) must never share, overwrite or delete each other's files.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from gan_imaging import jobs
 from gan_imaging.core.imaging.decode import decode
 from gan_imaging.core.pipelines import PIPELINES, Context
 from gan_imaging.jobs.assets import context_models, job_assets
+from gan_imaging.jobs.cleanup import PREVIEW_GRACE_S
 from gan_imaging.jobs.sources import upload_limits
 from gan_imaging.models import FocalPoint, Job, Rendition, RenditionState
 from shop.catalog.models import Product
@@ -182,8 +185,9 @@ def test_a_late_older_run_does_not_replace_the_newer_set(
 
 
 def test_rows_of_an_unfinished_run_are_not_shown(settings, monkeypatch):
-    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "ON_UPLOAD": ["thumbnails"], "SPECS": {
-        "thumbnails": {"widths": [160], "formats": ["jpeg"], "quality": "fixed"}}}
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "ON_UPLOAD": ["thumbnails"], "UPSCALE": "never",
+                            "SPECS": {"thumbnails": {"widths": [160], "formats": ["jpeg"],
+                                                     "quality": "fixed"}}}
     p = product("Lamp", "9", make_photo(400, 300))
     from gan_imaging.jobs import outputs
 
@@ -218,3 +222,41 @@ def test_the_sweeper_removes_rows_left_pending_by_a_failed_run(settings, media_r
     assert jobs.sweep().tidied == 1
     assert not Rendition.objects.filter(pk=row.pk).exists()
     assert not (Path(media_root) / row.file.name).exists()
+
+
+def test_thumbnails_show_a_fixed_quality_preview_first_then_the_final_set(
+    settings, media_root, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "ON_UPLOAD": ["thumbnails"], "UPSCALE": 2,
+                            "SPECS": {"thumbnails": {"widths": [320, 800], "formats": ["webp"]}}}
+    p = product("Lamp", "9", make_photo(400, 300))
+    from gan_imaging.jobs import outputs
+
+    seen: list[list[tuple[int, object, object]]] = []
+    real = outputs.save_all
+
+    def save_then_look(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        seen.append([(r.width, r.quality, (r.meta or {}).get("stage")) for r in Product.objects
+                     .get(pk=p.pk).image.renditions.filter(kind="thumbnails")])
+        return rows
+
+    monkeypatch.setattr(outputs, "save_all", save_then_look)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.execute(Job.objects.get().pk, owner="w").status == "succeeded"
+    # First pass: fixed quality, only the width the photo covers; shown while the full run
+    # (per-image quality, the 800 px width by super-resolution) is made.
+    assert seen[0] == []
+    assert seen[1] == [(320, 80, "preview")]
+    final = list(Product.objects.get(pk=p.pk).image.renditions.filter(kind="thumbnails"))
+    assert sorted(r.width for r in final) == [320, 800]
+    assert all("stage" not in r.meta and r.meta.get("ssim") for r in final)
+    assert any(r.meta.get("upscaled") for r in final)
+    # The preview's file stays a grace period for pages rendered a moment ago, then goes.
+    (old,) = Rendition.objects.filter(state=RenditionState.SUPERSEDED)
+    assert (Path(media_root) / old.file.name).exists()
+    assert jobs.tidy() == 0
+    Rendition.objects.filter(pk=old.pk).update(superseded_at=timezone.now() - timedelta(
+        seconds=PREVIEW_GRACE_S + 1))
+    assert jobs.tidy() == 1
+    assert not (Path(media_root) / old.file.name).exists()

@@ -34,7 +34,7 @@ def test_staff_with_view_permission_gets_progress(client, product):
     assert data == {"active": 1, "jobs": [{
         "id": str(job.pk), "kind": "thumbnails", "kind_label": "Thumbnails", "status": "queued",
         "status_label": "Queued", "progress": 0.0, "attempts": 0, "max_attempts": 3,
-        "error": ""}]}
+        "error": "", "shown": 0}]}
     jobs.execute(job.pk, owner="w")
     data = client.get(status_url(job.pk)).json()
     assert data["active"] == 0 and data["jobs"][0]["progress"] == 1.0

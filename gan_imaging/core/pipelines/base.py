@@ -73,3 +73,7 @@ class Pipeline:
     #: ("sr", "x2")]``; their versions become part of the outputs' model version, so training
     #: and activating a new model makes "Generate" produce new outputs.
     models: Callable[[Any], list[tuple[str, str]]] | None = None
+    #: ``preview(spec)`` → a cheaper spec whose outputs can be shown first while the full
+    #: spec is made (thumbnails: fixed quality, no super-resolution), or None when ``spec``
+    #: is already that cheap. Its outputs are replaced by the full run's.
+    preview: Callable[[Any], Any | None] | None = None

@@ -20,6 +20,7 @@ corpus. Renditions over 0.25 MP may settle one grid step above the exact answer
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import os
@@ -291,6 +292,15 @@ def placeholder(image: Image.Image, background: str = "#ffffff") -> Placeholder:
     return make_placeholder(image, parse_colour(background))
 
 
+def preview_spec(spec: ThumbnailSpec) -> ThumbnailSpec | None:
+    """The first, fast pass of ``spec``: the same widths (those the photo covers), modes and
+    formats at the fixed qualities, without super-resolution; None when ``spec`` is already
+    fixed quality without upscaling. About a third of the auto run's CPU time."""
+    if spec.quality == "fixed" and spec.max_upscale == 1:
+        return None
+    return dataclasses.replace(spec, quality="fixed", max_upscale=1)
+
+
 #: ``draft_to`` for the upload-time decode whose only use is :func:`placeholder`.
 PLACEHOLDER_DRAFT = (64, 64)
 
@@ -304,4 +314,5 @@ PIPELINE = Pipeline(
     label=gettext_noop("Thumbnails"),
     decode_hint=decode_hint,
     models=lambda spec: [("sr", "x2"), ("sr", "x4")][: {1: 0, 2: 1, 4: 2}[spec.max_upscale]],
+    preview=preview_spec,
 )

@@ -25,9 +25,12 @@
           tr.querySelector(".gan-job-error").textContent = job.error;
           tr.className = "gan-job gan-job-" + job.status;
           if (tr.dataset.active === "1" && !active) { finished = true; }
+          // A first pass shown before the job ends (thumbnails' preview) counts too.
+          if (job.shown > Number(tr.dataset.shown || 0)) { finished = true; }
           tr.dataset.active = active ? "1" : "0";
+          tr.dataset.shown = String(job.shown);
         });
-        // A kind's job is done: show its renditions now, not when every kind is done.
+        // A kind's renditions are ready: show them now, not when every kind is done.
         if (finished) { refresh(block); return; }
         setTimeout(function () { poll(block); }, 1000);
       })

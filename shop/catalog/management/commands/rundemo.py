@@ -3,7 +3,8 @@ processes, until Ctrl-C.
 
 The workers follow the production layout at demo scale: one consumes the CPU queue
 (thumbnails, with beat for the sweeper), one the GPU queue (renders, banners, training) with a
-non-forking pool, so a thumbnail never waits behind a minute of generative work.
+non-forking pool, so a thumbnail never waits behind a minute of generative work; without a GPU
+the second runs at a lower CPU priority (nice 10) so thumbnails keep their core.
 
 Children run in their own sessions: Ctrl-C reaches this command only, which stops them itself:
 a warm shutdown for a few seconds, then a hard stop of a worker still inside a job (the next
@@ -52,8 +53,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, port: int, host: str, **options: Any) -> None:
         py = sys.executable
         schedule = str(settings.DATA_DIR / "celerybeat-schedule")
-        workers = [subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)
-                   for cmd in worker_commands(py, schedule)]
+        cpu_cmd, gpu_cmd = worker_commands(py, schedule)
+        workers = [
+            subprocess.Popen(cpu_cmd, cwd=settings.BASE_DIR, start_new_session=True),
+            # On a machine without a GPU the generative worker computes on the CPU too: a
+            # lower priority keeps thumbnails (and the web server) responsive beside it.
+            subprocess.Popen(gpu_cmd, cwd=settings.BASE_DIR, start_new_session=True,
+                             preexec_fn=_lower_priority),
+        ]
         web = subprocess.Popen(
             [py, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
             cwd=settings.BASE_DIR, start_new_session=True,
@@ -89,6 +96,14 @@ class Command(BaseCommand):
                     child.wait()
             for child in children:
                 _stop(child, signal.SIGKILL, group_only=True)  # pool children, beat
+
+
+def _lower_priority() -> None:
+    """In the child before exec: nice 10 when there is no GPU (a CUDA machine keeps 0)."""
+    import shutil
+
+    if shutil.which("nvidia-smi") is None:
+        os.nice(10)
 
 
 def _stop(child: subprocess.Popen, sig: int, *, group_only: bool = False) -> None:
