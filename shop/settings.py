@@ -8,6 +8,7 @@ GAN_SHOP_BROKER_URL   e.g. redis://127.0.0.1:6379/0 (default: filesystem broker,
 GAN_SHOP_MEDIA_ROOT   local media folder (default $GAN_SHOP_DATA_DIR/media)
 GAN_SHOP_GAN_IMAGING  JSON merged into GAN_IMAGING (e.g. '{"LEASE_SECONDS": 30}')
 GAN_SHOP_VISIBILITY_TIMEOUT  Redis visibility timeout in seconds (default 1800)
+GAN_SHOP_BROKER_POLLING  filesystem broker: seconds between worker polls (default 0.1)
 GAN_SHOP_S3_BUCKET    store uploads and outputs in this S3 bucket (django-storages); with
                       GAN_SHOP_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, _REGION
 """
@@ -180,7 +181,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "store_processed": False,
         # Workers look for new messages this often (s); kombu's default of 1 s would be most
         # of a thumbnail's latency.
-        "polling_interval": 0.1,
+        "polling_interval": float(os.environ.get("GAN_SHOP_BROKER_POLLING", 0.1)),
     }
 else:
     _VT = int(os.environ.get("GAN_SHOP_VISIBILITY_TIMEOUT", 2 * 15 * 60))

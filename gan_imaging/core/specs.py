@@ -62,14 +62,16 @@ class ThumbnailSpec(Spec):
 
     Modes: ``fit`` keeps the photo's aspect; each ``fill`` aspect (``"W:H"``, e.g. ``"1:1"``,
     ``"4:5"``) crops to that shape, centred on ``focal_point`` ((x, y) fractions 0–1 of width
-    and height, set by the merchant) or else on the product found in the photo. Widths above
-    what the source (or its crop) covers are skipped, never upscaled.
+    and height, set by the merchant) or else on the product found in the photo.
 
     ``quality="auto"`` picks, per rendition, the lowest encoder quality whose luma SSIM
     (information-weighted, against the uncompressed resize) is at least ``ssim_floor``
     (0.80–0.995); ``"fixed"`` uses the per-format qualities (encoder qualities 1–100).
     ``background`` (``#rrggbb``) fills transparent areas in formats without alpha (JPEG) and is
-    what SSIM is measured against.
+    what SSIM is measured against. ``quality_search``: ``"predict"`` (default) encodes once at
+    the quality the bundled model (:mod:`~gan_imaging.core.imaging.quality_model`) predicts
+    from the rendition's content, verifies and corrects at most once before falling back to the
+    search; ``"exact"`` always runs the bounded grid search. Both meet the floor.
 
     ``max_upscale`` (1, 2 or 4): widths above what the source covers are made with the
     super-resolution model, up to this factor (1: never, such widths are skipped). Plain
@@ -84,6 +86,7 @@ class ThumbnailSpec(Spec):
     fill: tuple[str, ...] = ()
     focal_point: tuple[float, float] | None = None
     quality: str = "auto"
+    quality_search: str = "predict"
     # Information-weighted luma SSIM (see imaging.quality). On 24 corpus photos × all widths
     # the calibrated fixed defaults (JPEG 82, WebP 80, AVIF 55) score a median of 0.97–0.98
     # but dip to 0.90–0.92 on busy photos; a 0.97 floor holds every rendition to the typical
@@ -127,6 +130,11 @@ class ThumbnailSpec(Spec):
                     gettext_noop("%(format)s quality must be 1–100, not %(quality)s."),
                     params={"format": f, "quality": repr(q)},
                 )
+        if self.quality_search not in ("predict", "exact"):
+            raise SpecError(
+                gettext_noop('quality_search must be "predict" or "exact", not %(value)s.'),
+                params={"value": repr(self.quality_search)},
+            )
         if self.quality not in ("auto", "fixed"):
             raise SpecError(
                 gettext_noop(

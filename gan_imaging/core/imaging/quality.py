@@ -16,6 +16,7 @@ the packshots); flat windows get weight ≈ 0 and the product decides.
 
 from __future__ import annotations
 
+import io
 import math
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
@@ -39,6 +40,17 @@ def luma(im: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) ->
     return np.asarray(im.convert("L") if im.mode != "L" else im)
 
 
+def decoded_luma(data: bytes, background: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
+    """BT.601 luma (uint8, H × W) of encoded ``data`` as a browser shows it on ``background``."""
+    with Image.open(io.BytesIO(data)) as im:
+        if im.format == "JPEG":
+            # libjpeg hands back its Y plane directly: no chroma upsampling or colour
+            # conversion, ~35 % faster. Y is BT.601 luma, the same as the reference's.
+            im.draft("L", im.size)
+        im.load()
+        return luma(im, background)
+
+
 def _block_sums(t: np.ndarray) -> np.ndarray:
     # Strided adds beat reshape().sum() over a length-4 axis about 4× (no tiny reductions).
     r = t[0::4] + t[1::4]
@@ -60,10 +72,13 @@ class SsimReference:
     """A reference luma plane whose window moments are computed once and reused for every
     candidate scored against it (the quality search scores several per rendition)."""
 
+    C2 = _C2
+
     def __init__(self, ref: np.ndarray):
         if ref.ndim != 2 or ref.dtype != np.uint8:
             raise ValueError("SSIM needs a 2-D uint8 luma plane.")
         self.shape = ref.shape
+        self.luma = ref
         h, w = ref.shape
         # Planes under two windows tall or wide are scored as one global window.
         self._global = h < 8 or w < 8
@@ -78,6 +93,11 @@ class SsimReference:
         sxx = _windows(_block_sums(x * x))
         self._mx = sx / n
         self._vx = sxx / n - self._mx**2
+
+    def window_variance(self) -> np.ndarray:
+        """Luma variance (levels²) of each 8×8 window at a 4-px stride; empty for a plane
+        scored as one global window."""
+        return np.zeros(0) if self._global else self._vx
 
     def score(self, other: np.ndarray) -> float:
         """Mean SSIM of ``other`` (uint8 luma, same shape) against the reference, in [-1, 1]."""
@@ -161,8 +181,9 @@ class Choice:
     met_floor: bool
 
 
-def _steps(score: float, floor: float, ratio: float) -> float:
-    """Grid steps from a probe scoring ``score`` to the floor (> 0: room to go lower)."""
+def steps_to_floor(score: float, floor: float, ratio: float) -> float:
+    """Grid steps from a probe scoring ``score`` to the floor (> 0: room to go lower),
+    assuming (1 − score) shrinks by ``ratio`` per grid step."""
     return math.log((1 - floor) / max(1e-9, 1 - score)) / math.log(1 / ratio)
 
 
@@ -215,10 +236,10 @@ def search_quality(
         if ok - fail <= 1 or len(seen) >= MAX_PROBES:
             break
         if ok == n:  # nothing passes yet: jump up by the predicted shortfall
-            jump = max(1, math.ceil(-_steps(seen[fail][1], floor, ratio)), 2 * jump)
+            jump = max(1, math.ceil(-steps_to_floor(seen[fail][1], floor, ratio)), 2 * jump)
             i = min(n - 1, fail + jump)
             continue
-        room = _steps(seen[ok][1], floor, ratio)
+        room = steps_to_floor(seen[ok][1], floor, ratio)
         if not thorough and ((fail < 0 and room < 2) or (fail >= 0 and ok - fail <= 2)):
             break
         if fail < 0:  # jump down by the predicted headroom

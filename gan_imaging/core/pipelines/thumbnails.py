@@ -29,19 +29,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-import numpy as np
 from PIL import Image
 
 from gan_imaging.core.errors import gettext_noop
+from gan_imaging.core.imaging import quality_model
 from gan_imaging.core.imaging.encode import encode, flatten, get_format
 from gan_imaging.core.imaging.placeholder import Placeholder, make_placeholder
 from gan_imaging.core.imaging.quality import (
     QUALITY_GRIDS,
     STEP_RATIO,
     SsimReference,
+    decoded_luma,
     luma,
     search_quality,
 )
+from gan_imaging.core.imaging.quality_model import QualityModel, features, predicted_search
 from gan_imaging.core.pipelines.base import Context, Output, Pipeline
 from gan_imaging.core.pipelines.thumbnail_plan import (
     Mode,
@@ -53,7 +55,7 @@ from gan_imaging.core.pipelines.thumbnail_plan import (
 )
 from gan_imaging.core.specs import ThumbnailSpec, parse_colour
 
-VERSION = "thumbnails-2"
+VERSION = "thumbnails-3"
 
 __all__ = ["PIPELINE", "Placeholder", "placeholder", "run"]
 
@@ -80,16 +82,6 @@ class _Item:
     upscaled: dict[str, object] | None = None
 
 
-def _decoded_luma(data: bytes, background: tuple[int, int, int]) -> np.ndarray:
-    with Image.open(io.BytesIO(data)) as im:
-        if im.format == "JPEG":
-            # libjpeg hands back its Y plane directly: no chroma upsampling or colour
-            # conversion, ~35 % faster. Y is BT.601 luma, the same as the reference's.
-            im.draft("L", im.size)
-        im.load()
-        return luma(im, background)
-
-
 def _probe(
     im: Image.Image,
     fmt: str,
@@ -101,7 +93,7 @@ def _probe(
     """Encode at ``q``; return the bytes and their information-weighted SSIM (the floor's
     metric), noting the plain mean SSIM in ``means``."""
     data = encode(im, fmt, quality=q, background=background, threads=1)
-    mean, weighted = ref.scores(_decoded_luma(data, background))
+    mean, weighted = ref.scores(decoded_luma(data, background))
     means[q] = mean
     return data, weighted
 
@@ -135,10 +127,17 @@ def _encode_chain(
         else:
             means: dict[int, float] = {}
             probe = partial(_probe, im, fmt, item.ref, background, means)
-            choice = search_quality(
-                probe, QUALITY_GRIDS[fmt], spec.ssim_floor, hint=hint, ratio=STEP_RATIO[fmt],
-                thorough=im.width * im.height <= _THOROUGH_PIXELS,
-            )
+            model = _model(spec)
+            predicted = None if model is None else model.predict(
+                fmt, features(item.ref, spec.ssim_floor), QUALITY_GRIDS[fmt])
+            if predicted is not None:
+                choice = predicted_search(probe, QUALITY_GRIDS[fmt], spec.ssim_floor,
+                                          predicted, ratio=STEP_RATIO[fmt])
+            else:
+                choice = search_quality(
+                    probe, QUALITY_GRIDS[fmt], spec.ssim_floor, hint=hint,
+                    ratio=STEP_RATIO[fmt], thorough=im.width * im.height <= _THOROUGH_PIXELS,
+                )
             hint = choice.quality
             data = choice.data
             meta.update(quality=choice.quality, ssim=round(choice.score, 5),
@@ -149,6 +148,11 @@ def _encode_chain(
             key = output_key(spec, item.mode, item.width, fmt, None)
         outputs.append(Output(key, data, fmt, im.width, im.height, meta))
     return outputs
+
+
+def _model(spec: ThumbnailSpec) -> QualityModel | None:
+    """The bundled quality model when the spec asks for predictions, else None."""
+    return quality_model.bundled() if spec.quality_search == "predict" else None
 
 
 def _resize(
@@ -237,15 +241,18 @@ def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
             made.append(_mode_items(image, mode, widths, factor=1, auto=auto,
                                     background=background, upscaled=None))  # fmt: skip
             items: list[_Item] = []
+            # Without a chain to wait for (fixed quality, or predicted qualities: no width
+            # seeds another), each width's encodes start while the next width is resized.
+            per_item = not auto or _model(spec) is not None
             for item in itertools.chain(*made):
-                if not auto:  # no chain to wait for: encode while the next width is resized
+                if per_item:
                     for fmt in formats:
                         futures.append(pool.submit(_task, [item], [len(items)], m, fmt, spec,
                                                    background))  # fmt: skip
                 items.append(item)
             if mode.aspect is None and items:
                 smallest_fit = items[-1].image
-            if auto:
+            if not per_item:
                 # Chains run smallest first: those searches are cheapest and seed larger ones.
                 order = list(reversed(range(len(items))))
                 for fmt in formats:

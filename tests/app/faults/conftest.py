@@ -111,7 +111,8 @@ def all_terminal() -> bool:
 
 def check_invariants(media_root: Path, originals: dict[int, bytes], per_job: int) -> dict:
     """I1 every job terminal, failures with a reason; I2 no duplicate renditions and exactly
-    ``per_job`` outputs per succeeded job; I3 no orphan files; I4 originals intact."""
+    ``per_job`` current outputs per succeeded job (a superseded preview set may still be in its
+    grace period); I3 no orphan files; I4 originals intact."""
     from gan_imaging.models import Job, Rendition
     from shop.catalog.models import Product
 
@@ -124,7 +125,7 @@ def check_invariants(media_root: Path, originals: dict[int, bytes], per_job: int
     for j in jobs:
         if j.status == "succeeded":
             n = Rendition.objects.filter(
-                object_id=j.object_id, source_hash=j.source_hash, kind=j.kind
+                object_id=j.object_id, source_hash=j.source_hash, kind=j.kind, state="current"
             ).exclude(file="").count()
             assert n == per_job, (j.pk, n)
     out_root = media_root / "gan_imaging"

@@ -4,7 +4,8 @@
 - ``{"slow": 3.0}``: the pipeline sleeps that many seconds before running (a window to kill it);
 - ``{"storage_fail": N, "counter": "/path"}``: the first N output writes to the file storage,
   across all processes, raise ``OSError(ENOSPC)``; N = -1 fails every write;
-- ``{"runs_log": "/path"}``: every pipeline run appends ``job_id pid`` to that file;
+- ``{"runs_log": "/path"}``: every full pipeline run (not a job's preview pass) appends the
+  worker's pid to that file;
 - ``{"oom": N, "counter": "/path"}``: the first N training runs raise CUDA out-of-memory
   (N = -1: every run).
 """
@@ -47,7 +48,9 @@ def install(**kwargs: object) -> None:
     real_run = pipeline.run
 
     def run(image, spec, ctx):
-        if FAULTS.get("runs_log"):
+        # A job runs the pipeline twice (preview, then full): log the full pass only.
+        final = pipeline.preview is None or pipeline.preview(spec) is not None
+        if FAULTS.get("runs_log") and final:
             with open(FAULTS["runs_log"], "a") as fh:
                 fh.write(f"{os.getpid()}\n")
         time.sleep(float(FAULTS.get("slow", 0)))
