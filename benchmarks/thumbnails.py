@@ -15,7 +15,10 @@ JPEG 82. Methods, each timed per photo from encoded bytes to encoded outputs:
 
 * ``ours-fixed``: probe + ``decode(data, draft_to=decode_hint(...))`` + ``run()`` with the
   fixed qualities (includes the LQIP output; its bytes are not counted);
-* ``ours-auto``: the same with ``quality="auto"`` at the floor;
+* ``ours-auto``: the same with ``quality="auto"`` at the floor (the default
+  ``quality_search="predict"``: the bundled model's quality, verified, corrected at most once);
+* ``ours-exact``: ``quality="auto"`` with ``quality_search="exact"`` (the bounded grid search
+  for every rendition), the anchor for what prediction saves;
 * ``imagekit``: one ``ImageSpec`` per width × format (``Transpose()`` + ``ResizeToFit``),
   ``spec.generate()`` (no storage, so this favours imagekit);
 * ``sorl``: ``get_thumbnail(name, "<w>", format=..., quality=...)`` with its default
@@ -69,7 +72,7 @@ from gan_imaging.core.pipelines.thumbnail_plan import decode_hint  # noqa: E402
 from gan_imaging.core.pipelines.thumbnails import run  # noqa: E402
 from gan_imaging.core.specs import ThumbnailSpec  # noqa: E402
 
-METHODS = ("ours-fixed", "ours-auto", "imagekit", "sorl", "vips")
+METHODS = ("ours-fixed", "ours-auto", "ours-exact", "imagekit", "sorl", "vips")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -122,10 +125,11 @@ def ladder(width: int) -> list[int]:
 # --------------------------------------------------------------------------- methods
 
 
-def spec_for(quality: str, floor: float) -> ThumbnailSpec:
+def spec_for(quality: str, floor: float, search: str = "predict") -> ThumbnailSpec:
     return ThumbnailSpec(
         widths=WIDTHS, formats=FORMATS, quality=quality, ssim_floor=floor,
         avif_quality=FIXED["avif"], webp_quality=FIXED["webp"], jpeg_quality=FIXED["jpeg"],
+        quality_search=search,
     )  # fmt: skip
 
 
@@ -259,13 +263,14 @@ def main() -> None:
     photos = load_photos(args.photos, args.limit)
     specs = imagekit_specs()
     fixed_spec, auto_spec = spec_for("fixed", args.floor), spec_for("auto", args.floor)
+    exact_spec = spec_for("auto", args.floor, "exact")
     times: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
     opaque: dict[str, list[float]] = defaultdict(list)
     nbytes: dict[str, int] = defaultdict(int)
     scores: dict[str, list[tuple[float, float]]] = defaultdict(list)
     internal: list[float] = []
-    auto_runs = []
+    auto_runs, exact_runs = [], []
     warm_up(specs, fixed_spec, auto_spec)
     print(f"{len(photos)} photos; widths {WIDTHS}; formats {FORMATS}; fixed {FIXED}; "
           f"floor {args.floor} (info-weighted luma SSIM); {os.cpu_count()} CPUs")  # fmt: skip
@@ -277,6 +282,7 @@ def main() -> None:
         calls = {
             "ours-fixed": partial(ours_outputs, data, fixed_spec),
             "ours-auto": partial(ours_outputs, data, auto_spec),
+            "ours-exact": partial(ours_outputs, data, exact_spec),
             "imagekit": partial(imagekit, data, name, widths, specs),
             "sorl": partial(sorl, stored, widths),
             "vips": partial(vips, data, widths),
@@ -300,6 +306,7 @@ def main() -> None:
                     opaque[method].append(scores[method][-1][1])
         auto = [o[2] for o in results["ours-auto"]]
         auto_runs.append(auto)
+        exact_runs.append([o[2] for o in results["ours-exact"]])
         internal += [o.meta["ssim"] for o in auto if o.key != "lqip"]
         print(f"  {n + 1:3d}/{len(photos)} {name[:48]:48s} "
               + " ".join(f"{m}={times[m][-1] * 1000:6.0f}ms" for m in METHODS), flush=True)
@@ -329,11 +336,16 @@ def main() -> None:
               f"= {total} B; per-image auto = {auto_by_fmt[fmt]} B "
               f"({auto_by_fmt[fmt] / total:.3f})")  # fmt: skip
     bytes_vs_fixed = sum(auto_by_fmt.values()) / sum(t for _q, t in baseline.values())
+    exact_bytes = sum(len(o.data) for outs in exact_runs for o in outs if o.key != "lqip")
+    print(f"predicted vs exact search: bytes {sum(auto_by_fmt.values()) / exact_bytes:.3f}, "
+          f"CPU {median_cpu['ours-auto'] / median_cpu['ours-exact']:.3f} (medians per photo)")
     auto_outs = [o for outs in auto_runs for o in outs if o.key != "lqip"]
     probes = [o.meta["probes"] for o in auto_outs]
+    missed = sum(1 for o in auto_outs if o.meta.get("floor_missed") or o.meta["ssim"] < args.floor)
+    first = sum(1 for p in probes if p == 1) / len(probes)
     chosen = {f: [o.meta["quality"] for o in auto_outs if o.format == f] for f in FORMATS}
-    print(f"auto search: {np.mean(probes):.2f} encodes per rendition on average, max "
-          f"{max(probes)}; median quality chosen: "
+    print(f"auto search: {np.mean(probes):.2f} encodes per rendition on average ({first:.1%} "
+          f"in one), max {max(probes)}; floor missed on {missed}; median quality chosen: "
           + ", ".join(f"{f} {np.median(q):.0f} ({min(q)}–{max(q)})" for f, q in chosen.items()))
     print(f"internal floor check: min {min(internal):.4f} over {len(internal)} renditions "
           f"(floor {args.floor}); paired per-photo time ratios (median): "
@@ -348,7 +360,11 @@ def main() -> None:
         f"RESULT time_vs_imagekit={median['ours-fixed'] / median['imagekit']:.3f} "
         f"time_vs_vips={median['ours-fixed'] / median['vips']:.3f} "
         f"adaptive_time_vs_imagekit={median['ours-auto'] / median['imagekit']:.3f} "
-        f"bytes_vs_fixed={bytes_vs_fixed:.3f} min_ssim={min(internal):.4f} photos={len(photos)}"
+        f"bytes_vs_fixed={bytes_vs_fixed:.3f} min_ssim={min(internal):.4f} photos={len(photos)} "
+        f"adaptive_cpu_vs_fixed={median_cpu['ours-auto'] / median_cpu['ours-fixed']:.3f} "
+        f"cpu_vs_imagekit={median_cpu['ours-fixed'] / median_cpu['imagekit']:.3f} "
+        f"exact_cpu_vs_fixed={median_cpu['ours-exact'] / median_cpu['ours-fixed']:.3f} "
+        f"floor_missed={missed} encodes_per_rendition={np.mean(probes):.2f}"
     )
 
 

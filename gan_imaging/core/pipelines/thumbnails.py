@@ -43,7 +43,12 @@ from gan_imaging.core.imaging.quality import (
     luma,
     search_quality,
 )
-from gan_imaging.core.imaging.quality_model import QualityModel, features, predicted_search
+from gan_imaging.core.imaging.quality_model import (
+    ChainPredictor,
+    QualityModel,
+    features,
+    predicted_search,
+)
 from gan_imaging.core.pipelines.base import Context, Output, Pipeline
 from gan_imaging.core.pipelines.thumbnail_plan import (
     Mode,
@@ -105,6 +110,9 @@ def _encode_chain(
     alpha = get_format(fmt).alpha
     outputs: list[Output] = []
     hint: int | None = None
+    model = _model(spec)
+    chain = (ChainPredictor(model, fmt, QUALITY_GRIDS[fmt], STEP_RATIO[fmt])
+             if model is not None and fmt in model.weights else None)
     for item in items:
         # Image.save() stores its options on the Image object (encoderinfo), so two threads
         # saving one object race; each chain encodes its own copy (a memcpy, ~1 ms per MP).
@@ -127,12 +135,12 @@ def _encode_chain(
         else:
             means: dict[int, float] = {}
             probe = partial(_probe, im, fmt, item.ref, background, means)
-            model = _model(spec)
-            predicted = None if model is None else model.predict(
-                fmt, features(item.ref, spec.ssim_floor), QUALITY_GRIDS[fmt])
-            if predicted is not None:
+            feats = None if chain is None else features(item.ref, spec.ssim_floor)
+            predicted = None if chain is None or feats is None else chain.predict(feats)
+            if predicted is not None and feats is not None and chain is not None:
                 choice = predicted_search(probe, QUALITY_GRIDS[fmt], spec.ssim_floor,
                                           predicted, ratio=STEP_RATIO[fmt])
+                chain.learn(feats, choice, spec.ssim_floor)
             else:
                 choice = search_quality(
                     probe, QUALITY_GRIDS[fmt], spec.ssim_floor, hint=hint,
@@ -241,19 +249,17 @@ def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
             made.append(_mode_items(image, mode, widths, factor=1, auto=auto,
                                     background=background, upscaled=None))  # fmt: skip
             items: list[_Item] = []
-            # Without a chain to wait for (fixed quality, or predicted qualities: no width
-            # seeds another), each width's encodes start while the next width is resized.
-            per_item = not auto or _model(spec) is not None
             for item in itertools.chain(*made):
-                if per_item:
+                if not auto:  # no chain to wait for: encode while the next width is resized
                     for fmt in formats:
                         futures.append(pool.submit(_task, [item], [len(items)], m, fmt, spec,
                                                    background))  # fmt: skip
                 items.append(item)
             if mode.aspect is None and items:
                 smallest_fit = items[-1].image
-            if not per_item:
-                # Chains run smallest first: those searches are cheapest and seed larger ones.
+            if auto:
+                # Chains run smallest first: those searches are cheapest and seed larger ones
+                # (the exact search's hint, or the predictor's correction).
                 order = list(reversed(range(len(items))))
                 for fmt in formats:
                     futures.append(pool.submit(_task, [items[k] for k in order], order, m, fmt,

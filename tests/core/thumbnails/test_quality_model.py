@@ -1,44 +1,82 @@
-"""The quality model: features, prediction, the predict → verify → correct-once search."""
+"""The quality model: the DCT proxy, features, chain predictions, predict → verify → correct."""
+
+import io
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from gan_imaging.core.imaging import quality_model
-from gan_imaging.core.imaging.quality import QUALITY_GRIDS, SsimReference, luma
+from gan_imaging.core.imaging.quality import (
+    QUALITY_GRIDS,
+    SsimReference,
+    decoded_luma,
+    luma,
+)
 from gan_imaging.core.imaging.quality_model import (
     FEATURES,
+    ChainPredictor,
     QualityModel,
+    crossing,
     features,
     load,
     predicted_search,
+    proxy_curve,
 )
 
 GRID = QUALITY_GRIDS["webp"]
 
 
-def ref_of(arr: np.ndarray) -> SsimReference:
-    return SsimReference(luma(Image.fromarray(arr.astype(np.uint8))))
+def photo(seed: int = 0, size=(160, 120)) -> Image.Image:
+    """A smooth gradient with a block of fine texture: something between flat and busy."""
+    rng = np.random.default_rng(seed)
+    x = np.linspace(0, 255, size[0])[None, :, None] * np.ones((size[1], 1, 3))
+    x[30:90, 40:120] = rng.integers(0, 255, (60, 80, 3))
+    return Image.fromarray(x.astype(np.uint8))
+
+
+def ref_of(im: Image.Image) -> SsimReference:
+    return SsimReference(luma(im))
+
+
+def test_the_proxy_rises_with_quality_and_tracks_real_jpeg_ssim():
+    im = photo()
+    curve = proxy_curve(luma(im))
+    assert len(curve) == len(GRID) and np.all(np.diff(curve) >= -1e-6) and curve[-1] > 0.99
+    ref = ref_of(im)
+    real = []
+    for q in (40, 64, 88):
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=q)
+        real.append(ref.scores(decoded_luma(buf.getvalue()))[1])
+    est = [curve[GRID.index(q)] for q in (40, 64, 88)]
+    assert np.all(np.diff(real) > 0) and np.all(np.diff(est) > 0)
+    assert max(abs(a - b) for a, b in zip(real, est, strict=True)) < 0.08
+
+
+def test_crossing_interpolates_between_grid_points():
+    assert crossing(np.array([0.9, 0.96, 0.98, 0.99]), 0.97) == pytest.approx(1.5)
+    assert crossing(np.array([0.98, 0.99]), 0.97) == 0.0
+    assert crossing(np.array([0.90, 0.95]), 0.97) == 2.0
 
 
 def test_features_tell_a_flat_backdrop_from_a_busy_texture():
-    rng = np.random.default_rng(0)
-    flat = np.full((96, 128, 3), 240)
-    busy = rng.integers(0, 255, (96, 128, 3))
+    flat = Image.new("RGB", (128, 96), (240, 240, 240))
+    busy = Image.fromarray(np.random.default_rng(0).integers(0, 255, (96, 128, 3))
+                           .astype(np.uint8))
     f_flat, f_busy = features(ref_of(flat), 0.97), features(ref_of(busy), 0.97)
     assert len(f_flat) == len(FEATURES)
-    info, flat_share, detail = (FEATURES.index(n) for n in ("info", "flat", "detail"))
-    assert f_flat[info] == 0 and f_flat[flat_share] == 1 and f_flat[detail] == 0
-    assert f_busy[info] > 3 and f_busy[flat_share] < 0.05 and f_busy[detail] > 3
-    assert features(ref_of(flat), 0.99)[FEATURES.index("floor")] > f_flat[FEATURES.index("floor")]
+    proxy, info, flat_share = (FEATURES.index(n) for n in ("proxy", "info", "flat"))
+    assert f_flat[info] == 0 and f_flat[flat_share] == 1 and f_flat[proxy] == 0
+    assert f_busy[info] > 3 and f_busy[flat_share] < 0.05 and f_busy[proxy] > 5
 
 
-def crossing_probe(crossing: int, calls: list[int]):
-    """A fake encoder whose SSIM crosses 0.97 exactly at quality ``crossing``."""
+def crossing_probe(cross: int, calls: list[int]):
+    """A fake encoder whose SSIM crosses 0.97 exactly at quality ``cross``."""
 
     def probe(q: int) -> tuple[bytes, float]:
         calls.append(q)
-        return bytes([q]), 0.97 + (q - crossing) * 0.002
+        return bytes([q]), 0.97 + (q - cross) * 0.002
 
     return probe
 
@@ -62,16 +100,26 @@ def test_a_far_too_low_prediction_still_ends_above_the_floor():
     assert choice.met_floor and choice.quality >= 96 and len(calls) <= 9
 
 
-def test_the_model_round_trips_and_predicts_on_the_grid(tmp_path):
-    model = QualityModel({"webp": (2.0, 1.0, 0.0, 0.0, 0.0, 0.0)}, {"webp": 0.5}, "q-test")
+def test_a_chain_learns_its_photos_bias():
+    model = QualityModel({"webp": (4.0, 0, 0, 0, 0, 0)}, {"webp": 0.0}, 1.0, "q-test")
+    chain = ChainPredictor(model, "webp", GRID, 0.91)
+    feats = np.zeros(len(FEATURES))
+    assert chain.predict(feats) == GRID[4]
+    # The photo needs two grid steps more than the model says: the next prediction moves up.
+    calls: list[int] = []
+    choice = predicted_search(crossing_probe(GRID[6], calls), GRID, 0.97, GRID[4], ratio=0.91)
+    chain.learn(feats, choice, 0.97)
+    assert chain.predict(feats) >= GRID[6] - 4
+
+
+def test_the_model_round_trips(tmp_path):
+    model = QualityModel({"webp": (2.0, 1.0, 0.0, 0.0, 0.0, 0.0)}, {"webp": 0.5}, 0.5, "q-t")
     path = tmp_path / "m.json"
     path.write_text(model.to_json())
-    again = load(path)
-    assert again == model
-    feats = np.array([1.2, 0, 0, 0, 0])  # index 2 + 1.2 + 0.5 margin = 3.7 → 4
-    assert again.predict("webp", feats, GRID) == GRID[4]
-    assert again.predict("avif", feats, GRID) is None
+    assert load(path) == model
     assert load(tmp_path / "missing.json") is None
+    path.write_text('{"format": "gan_imaging.quality_model/1"}')
+    assert load(path) is None
 
 
 @pytest.mark.parametrize("fmt", ["avif", "webp", "jpeg"])
@@ -79,4 +127,5 @@ def test_the_bundled_model_knows_every_lossy_format(fmt):
     model = quality_model.bundled()
     if model is None:
         pytest.skip("no bundled quality model")
-    assert model.predict(fmt, np.zeros(len(FEATURES)), QUALITY_GRIDS[fmt]) in QUALITY_GRIDS[fmt]
+    chain = ChainPredictor(model, fmt, QUALITY_GRIDS[fmt], 0.9)
+    assert chain.predict(features(ref_of(photo()), 0.97)) in QUALITY_GRIDS[fmt]
