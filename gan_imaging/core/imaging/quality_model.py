@@ -45,7 +45,9 @@ from gan_imaging.core.imaging.quality import (
 #: Feature names, in the order of each format's weight vector (after the bias).
 FEATURES = ("proxy", "info", "flat", "detail", "log_px")
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "weights" / "quality_model.json"
-#: Blocks the proxy looks at, at most (a 1920 × 1440 rendition has 43,200).
+#: Blocks the proxy looks at, at most (a 1920 × 1440 rendition has 43,200): a fixed-seed
+#: sample, about 15 ms. 1,000 blocks cost a third as much but predicted worse (eval: 1.19
+#: encodes per rendition and bytes 1.076 of the exact search's, against 1.10 and 1.044).
 PROXY_BLOCKS = 4000
 _C2 = SsimReference.C2
 _JPEG_LUMA = np.array([

@@ -29,6 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 from PIL import Image
 
 from gan_imaging.core.errors import gettext_noop
@@ -85,6 +86,8 @@ class _Item:
     flat: Image.Image
     ref: SsimReference | None
     upscaled: dict[str, object] | None = None
+    #: The quality model's features (predicted quality only), computed once for all formats.
+    feats: np.ndarray | None = None
 
 
 def _probe(
@@ -135,7 +138,7 @@ def _encode_chain(
         else:
             means: dict[int, float] = {}
             probe = partial(_probe, im, fmt, item.ref, background, means)
-            feats = None if chain is None else features(item.ref, spec.ssim_floor)
+            feats = item.feats
             predicted = None if chain is None or feats is None else chain.predict(feats)
             if predicted is not None and feats is not None and chain is not None:
                 choice = predicted_search(probe, QUALITY_GRIDS[fmt], spec.ssim_floor,
@@ -191,11 +194,12 @@ def _mode_items(
     auto: bool,
     background: tuple[int, int, int],
     upscaled: dict[str, object] | None,
+    floor: float | None = None,
 ) -> Iterator[_Item]:
     """Resize ``image`` (the source, or its ``factor``× upscale) to each of ``widths``
     (descending) in a cascade: after the first (cropping) resize, each shrinks the last.
     Yields each item as soon as it is made, so its encodes can start while the next
-    width is resized."""
+    width is resized. With a ``floor`` the quality model's features come along."""
     current, box = image, _scaled_box(mode.box, factor)
     # A fill box is in source px; fit regions scale with the image.
     region = mode.region(image.size) if mode.box is None else (
@@ -206,7 +210,8 @@ def _mode_items(
         box = None
         flat = flatten(current, background) if current.mode == "RGBA" else current
         ref = SsimReference(luma(flat)) if auto else None
-        yield _Item(mode, width, current, flat, ref, upscaled)
+        feats = features(ref, floor) if ref is not None and floor is not None else None
+        yield _Item(mode, width, current, flat, ref, upscaled, feats)
 
 
 def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
@@ -221,6 +226,7 @@ def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
     """
     background = parse_colour(spec.background)
     auto = spec.quality == "auto"
+    floor = spec.ssim_floor if auto and _model(spec) is not None else None
     formats = sorted(spec.formats, key=_COST_ORDER.__getitem__)
     modes = plan_modes(image, spec)
     upscaler = ctx.models.get("upscale")
@@ -243,11 +249,13 @@ def run(image: Image.Image, spec: ThumbnailSpec, ctx: Context) -> list[Output]:
             if big is not None:
                 wide = [w for w in spec.widths if region_w + 1e-6 < w <= region_w * factor + 1e-6]
                 made.append(_mode_items(big, mode, wide, factor=factor, auto=auto,
-                                        background=background, upscaled=upscaled))  # fmt: skip
+                                        background=background, upscaled=upscaled,
+                                        floor=floor))  # fmt: skip
             own = [w for w in spec.widths if w <= region_w + 1e-6]
             widths = own if (own or wide) else plan_widths(spec, region_w)
             made.append(_mode_items(image, mode, widths, factor=1, auto=auto,
-                                    background=background, upscaled=None))  # fmt: skip
+                                    background=background, upscaled=None,
+                                    floor=floor))  # fmt: skip
             items: list[_Item] = []
             for item in itertools.chain(*made):
                 if not auto:  # no chain to wait for: encode while the next width is resized
