@@ -6,6 +6,8 @@ asks the storage whether a file exists.
 a srcset per format (best first), ``width``/``height`` (no layout shift), lazy loading, and the
 upload's LQIP: shown alone while renditions are pending, as the image's background after.
 ``aspect`` picks the fill crops of that aspect (spec option ``fill``); default: fit.
+``{{ warning|gan_message }}`` — a stored ``{"template", "params"}`` reason in the reader's
+language (compliance warnings, integrity reasons).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from gan_imaging.core.errors import render_message
+from gan_imaging.i18n import translate_error
 
 register = template.Library()
 
@@ -113,3 +118,21 @@ def renditions(fieldfile: Any, kind: str, format: str | None = None) -> list[Any
     ``{% renditions product.image "renders" as renders %}``."""
     rows = [r for r in _rows(fieldfile) if r.kind == kind and r.file]
     return [r for r in rows if format is None or r.format == format]
+
+
+@register.filter
+def gan_message(item: Any) -> str:
+    """A stored reason in the active language: a ``{"template", "params"}`` dict (a compliance
+    warning, an integrity reason) is translated and filled in; a plain string (reports stored
+    before warnings had templates) is translated as its own msgid when the catalogue has it."""
+    if isinstance(item, dict):
+        template, params = item.get("template"), item.get("params") or {}
+        if not isinstance(template, str) or not isinstance(params, dict):
+            return ""
+        try:
+            english = render_message(template, params)
+        except (KeyError, TypeError, ValueError):
+            return template
+        return translate_error(english, {"template": template, "params": params}
+                               if params else None)  # fmt: skip
+    return translate_error(str(item)) if item else ""

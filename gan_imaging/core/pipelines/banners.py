@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 from PIL import Image
 
 from gan_imaging.core.errors import ModelError, SpecError, gettext_noop
@@ -195,9 +196,7 @@ def bundled_backdrop(style: str, width: int, height: int, seed: int) -> Image.Im
 def run(image: Image.Image, spec: BannerSpec, ctx: Context) -> list[Output]:
     """``image``: the decoded product photo (sRGB RGB/RGBA). One output per size × format, in
     spec order; deterministic for equal (image, spec, seed, models)."""
-    photo = image.copy()
-    photo.thumbnail((_PRODUCT_MAX, _PRODUCT_MAX), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    product = _product(photo, ctx)
+    product, edges = product_cutout(image, ctx)
     logo = ctx.models.get("logo")
     style, words = spec.style(), spec.words()
     budgets = spec.budget_map()
@@ -217,7 +216,7 @@ def run(image: Image.Image, spec: BannerSpec, ctx: Context) -> list[Output]:
             # brand trained on its own images keeps its colours.
             backdrop = colourise(raw, *colours) if raw.mode == "L" else raw.convert("RGB")
         rendered = render_banner(w, h, product, style, words, backdrop=backdrop, logo=logo,
-                                 seed=ctx.seed)  # fmt: skip
+                                 seed=ctx.seed, edges=edges)  # fmt: skip
         for j, fmt in enumerate(spec.formats):
             got = encode_to_budget(rendered.image, fmt, budgets[size])
             name = f"{size}.{FORMATS[fmt].ext}"
@@ -238,15 +237,24 @@ def run(image: Image.Image, spec: BannerSpec, ctx: Context) -> list[Output]:
     return outputs
 
 
-def _product(photo: Image.Image, ctx: Context) -> Image.Image:
-    """The product cut out of ``photo`` (RGBA) with the cutout model (``ctx.models["cutout"]``,
-    a segmentation model, else the bundled one); the photo as it is when nothing was found."""
-    from gan_imaging.core.vision.cutout import apply_matte, cutout
+def product_cutout(image: Image.Image, ctx: Context) -> tuple[Image.Image, tuple[str, ...]]:
+    """The product cut out of ``image`` (reduced to 1200 px on the long side) as an RGBA the
+    size of the photo, with the cutout model (``ctx.models["cutout"]``, a segmentation model,
+    else the bundled one) and specks dropped as for renders, and the photo's sides that cut
+    it (a model cut at the thighs: ``("bottom",)``); the photo as it is, uncut, when nothing
+    was found."""
+    from gan_imaging.core.vision.cutout import Matte, apply_matte, cutout
+    from gan_imaging.core.vision.packshot import clean_alpha, cut_edges
 
+    photo = image.copy()
+    photo.thumbnail((_PRODUCT_MAX, _PRODUCT_MAX), Image.Resampling.LANCZOS, reducing_gap=3.0)
     matte = cutout(photo, model=ctx.models.get("cutout"))
-    if matte.alpha.getbbox() is None:
-        return photo
-    return apply_matte(photo, matte)
+    alpha = clean_alpha(np.asarray(matte.alpha))
+    if not alpha.any():
+        return photo, ()
+    matte = Matte(Image.fromarray(alpha, "L"), matte.method, matte.background, matte.plainness,
+                  matte.model_version)  # fmt: skip
+    return apply_matte(photo, matte), cut_edges(alpha)
 
 
 def _models(spec: BannerSpec) -> list[tuple[str, str]]:

@@ -28,8 +28,9 @@ from gan_imaging.core.imaging.encode import encode, get_format
 from gan_imaging.core.pipelines.base import Context, Output, Pipeline
 from gan_imaging.core.specs import Spec, parse_aspect, parse_colour
 from gan_imaging.core.vision import compliance
-from gan_imaging.core.vision.compose import compose_scene, duotone, palette_for
+from gan_imaging.core.vision.compose import duotone, palette_for, render_scene
 from gan_imaging.core.vision.cutout import METHODS, cutout
+from gan_imaging.core.vision.integrity import check_integrity
 from gan_imaging.core.vision.packshot import extract_product, render_packshot
 
 VERSION = "renders-2"
@@ -205,7 +206,14 @@ def run(image: Image.Image, spec: RenderSpec, ctx: Context) -> list[Output]:
         data = encode(im, "jpeg", quality=spec.jpeg_quality, full_chroma=True)
         report = compliance.check(data)
         if product.touches_edge:
-            report["warnings"].append("the product touches the photo's edge: it may be cut off")
+            report["warnings"].append(compliance.warning(
+                gettext_noop("the product touches the photo's edge: it may be cut off"), "photo"))
+        # Does the packshot's product keep what the photo shows? Never tick a damaged one.
+        final = Image.new("L", image.size, 0)
+        final.paste(product.rgba.getchannel("A"), product.box[:2])
+        integrity = check_integrity(image, final, method=matte.method,
+                                    model=ctx.models.get("cutout"))  # fmt: skip
+        compliance.add_integrity(report, integrity.as_dict())
         meta.update(cutout=cut_meta, compliance=report, quality=spec.jpeg_quality)
         outputs.append(Output("packshot.jpg", data, "jpeg", im.width, im.height, meta))
         ctx.progress(0.35)
@@ -218,14 +226,20 @@ def run(image: Image.Image, spec: RenderSpec, ctx: Context) -> list[Output]:
                                   {"cutout": cut_meta, "quality": q}))  # fmt: skip
         ctx.progress(0.45)
     if "scenes" in spec.outputs:
-        outputs += _scenes(product.rgba, spec, ctx, cut_meta)
+        outputs += _scenes(product.rgba, spec, ctx, cut_meta, product.edges)
     ctx.progress(1.0)
     return outputs
 
 
 def _scenes(
-    rgba: Image.Image, spec: RenderSpec, ctx: Context, cut_meta: dict[str, Any]
+    rgba: Image.Image,
+    spec: RenderSpec,
+    ctx: Context,
+    cut_meta: dict[str, Any],
+    edges: tuple[str, ...] = (),
 ) -> list[Output]:
+    """One scene per aspect × style × variant; a product cut by the photo's ``edges`` is
+    anchored to the scene's frame there, with no shadow under the cut (meta ``placement``)."""
     backdrop: Backdrop = ctx.models.get("backdrop") or bundled_backdrop
     jobs = [(a, s, v) for a in spec.scene_aspects for s in spec.scene_styles
             for v in range(spec.variants)]  # fmt: skip
@@ -240,13 +254,13 @@ def _scenes(
             bg = duotone(np.asarray(bg), *palette_for(style))
         if bg.size != (w, h):
             bg = bg.resize((w, h), Image.Resampling.LANCZOS)
-        scene = compose_scene(rgba, bg.convert("RGB"))
+        scene, placement = render_scene(rgba, bg.convert("RGB"), edges=edges)
         q = _quality(spec, fmt)
         data = encode(scene, fmt, quality=q)
         key = f"scene-{aspect.replace(':', 'x')}-{style}-{variant}.{get_format(fmt).ext}"
         meta = {"seed": seed, "style": style, "aspect": aspect, "variant": variant,
-                "backdrop_model": version, "cutout": cut_meta,
-                "quality": q}  # fmt: skip
+                "backdrop_model": version, "cutout": cut_meta, "cut_edges": list(edges),
+                "placement": placement, "quality": q}  # fmt: skip
         outputs.append(Output(key, data, fmt, w, h, meta))
         ctx.progress(0.45 + 0.55 * n / len(jobs))
     return outputs

@@ -34,7 +34,16 @@ from gan_imaging.core.vision.fonts import (
     script_of_locale,
     text_width,
 )
-from gan_imaging.core.vision.layout import Box, Content, Layout, fit_rect, inside, plan_layout
+from gan_imaging.core.vision.layout import (
+    SIDES,
+    Box,
+    Content,
+    Layout,
+    anchor_rect,
+    fit_rect,
+    inside,
+    plan_layout,
+)
 from gan_imaging.core.vision.prices import price_tag
 from gan_imaging.core.vision.text import (
     FittedRuns,
@@ -102,9 +111,16 @@ def _trim(im: Image.Image) -> Image.Image:
     return im
 
 
-def _paste(canvas: Image.Image, im: Image.Image, slot: Box, align: str) -> Box:
+def _paste(
+    canvas: Image.Image, im: Image.Image, slot: Box, align: str, cut: tuple[str, ...] = ()
+) -> Box:
+    """Fit ``im`` into ``slot`` and paste it; a cut product flush with its cut sides (the
+    frame crops any overflow). Returns the full rectangle, which may reach past the canvas."""
     im = _trim(im)
-    rect = fit_rect(slot, im.width / im.height, align=align)
+    if cut:
+        rect = anchor_rect(slot, im.size, cut, canvas.size)
+    else:
+        rect = fit_rect(slot, im.width / im.height, align=align)
     size = (rect[2] - rect[0], rect[3] - rect[1])
     im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     if im.mode == "RGBA":
@@ -157,12 +173,15 @@ def render_banner(
     backdrop: Image.Image | None = None,
     logo: Image.Image | None = None,
     seed: int = 0,
+    edges: tuple[str, ...] = (),
 ) -> Rendered:
     """Render a ``width`` × ``height`` px banner.
 
     ``product``: RGBA cut-out (alpha = product) or an RGB photo (placed as a rectangle);
     ``backdrop``: RGB image of exactly this size, or None for the brand gradient (its angle
-    picked by ``seed``); ``logo``: RGBA or None. Deterministic for equal arguments.
+    picked by ``seed``); ``logo``: RGBA or None. ``edges``: the sides of the product's photo
+    that cut it (:func:`~.packshot.cut_edges`): its box then reaches the banner's frame there
+    and the cut lies on the frame (meta ``product_anchor``). Deterministic for equal arguments.
     Raises :class:`~.fonts.FontNotFoundError` when no installed font has the copy's glyphs.
     """
     cjk = script_of_locale(style.locale) == "cjk"
@@ -173,6 +192,7 @@ def render_banner(
     content = Content(
         subline=bool(words.subline.strip()), price=tag is not None, cta=bool(words.cta.strip()),
         logo_aspect=(logo.width / logo.height) if logo is not None else None, cta_width=cta_need,
+        cut=tuple(s for s in SIDES if s in edges) if product is not None else (),
     )  # fmt: skip
     lay = plan_layout(width, height, content, cjk=cjk)
     side = lay.arrangement in ("product-left", "product-right")
@@ -186,8 +206,13 @@ def render_banner(
     else:
         bg = gradient(width, height, c0, c1, (seed % 4) * 45.0 + (90.0 if width < height else 0))
     placed: dict[str, list[int]] = {}
+    anchor: dict[str, Any] = {"anchored": [], "cropped": [], "shadow": False}
     if product is not None:
-        placed["product"] = list(_paste(bg, product, lay.product, "centre"))
+        r = _paste(bg, product, lay.product, "centre", content.cut)
+        placed["product"] = [max(0, r[0]), max(0, r[1]), min(width, r[2]), min(height, r[3])]
+        over = (r[0] < 0, r[1] < 0, r[2] > width, r[3] > height)
+        anchor.update(anchored=[s for s in content.cut if s in lay.reach], rect=list(r),
+                      cropped=[s for s, o in zip(SIDES, over, strict=True) if o])  # fmt: skip
     if logo is not None and lay.logo is not None:
         placed["logo"] = list(_paste(bg, logo, lay.logo, "centre" if not side else "left"))
     draw = ImageDraw.Draw(bg)
@@ -260,6 +285,7 @@ def render_banner(
     meta = {
         "size": f"{width}x{height}", "arrangement": lay.arrangement, "min_text_px": lay.min_text_px,
         "boxes": {k: list(v) for k, v in lay.boxes().items()}, "placed": placed,
+        "cut_edges": list(content.cut), "product_anchor": anchor,
         "text": meta_text, "backdrop": "given" if backdrop is not None else "gradient",
         "contrast_ok": all(m.get("contrast_ok", True) for m in meta_text.values()),
         "overflow": sum(1 for m in meta_text.values() if m.get("overflow")),

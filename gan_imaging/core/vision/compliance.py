@@ -11,7 +11,12 @@ third-party guides, verify against Seller Central):
   (apparel 250×250; 800×800 recommended); ≤ 64 MP and 16 MB; product fills 75–90 %.
 
 Content rules (no text, logos, watermarks, props) cannot be checked from pixels and are listed
-as ``not_checked``.
+as ``not_checked``. Whether the product itself survived the cutout is
+:mod:`.integrity`'s question; :func:`add_integrity` merges its verdict: a product that may be
+damaged fails every marketplace with ``review_needed``.
+
+Reasons and warnings are ``gettext_noop`` templates with named params (``"template"``,
+``"params"``), so the admin shows them in the reader's language; ``reason`` keeps the English.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from gan_imaging.core.errors import gettext_noop, render_message
 
 #: Channel distance (0–255) from the backdrop colour above which a pixel is product.
 PRODUCT_TOLERANCE = 12
@@ -34,6 +41,7 @@ _HALO_PER_1000 = 6
 
 _AMAZON_FORMATS = ("JPEG", "PNG", "TIFF", "GIF")
 _GOOGLE_FORMATS = ("JPEG", "WEBP", "PNG", "GIF", "BMP", "TIFF")
+MARKETS = ("amazon_main", "google_merchant")
 NOT_CHECKED = ["no text, logos, watermarks, badges or borders", "no props or packaging",
                "real photo of the unchanged product"]  # fmt: skip
 
@@ -82,8 +90,21 @@ def measure(rgb: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _rule(name: str, ok: bool, reason: str) -> dict[str, Any]:
-    return {"rule": name, "pass": bool(ok), "reason": reason}
+def _rule(name: str, ok: bool, template: str, **params: Any) -> dict[str, Any]:
+    """A rule's verdict: ``reason`` in English plus its ``template``/``params`` to translate."""
+    return {"rule": name, "pass": bool(ok), "reason": render_message(template, params),
+            "template": template, "params": params}  # fmt: skip
+
+
+def warning(template: str, about: str, **params: Any) -> dict[str, Any]:
+    """A warning for the admin: ``{"template", "params"}`` (a ``gettext_noop`` template and
+    its named params, see :mod:`gan_imaging.i18n`) and what it is ``about``: a market
+    (``"amazon_main"``, ``"google_merchant"``), ``"integrity"`` or ``"photo"``."""
+    return {"template": template, "params": params, "about": about}
+
+
+def _pct(share: float, digits: int = 0) -> str:
+    return f"{share:.{digits}%}"
 
 
 def check(data: bytes, *, apparel: bool = False) -> dict[str, Any]:
@@ -91,8 +112,9 @@ def check(data: bytes, *, apparel: bool = False) -> dict[str, Any]:
 
     Keys: ``format``, ``width``, ``height``, ``bytes``, ``mode``, ``icc`` (profile present),
     the :func:`measure` figures, ``amazon_main`` and ``google_merchant`` — each
-    ``{"pass": bool, "rules": [{"rule", "pass", "reason"}...]}`` — ``not_checked`` (content
-    rules a person must review) and ``warnings`` (every failed rule's reason, for the admin).
+    ``{"pass": bool, "rules": [{"rule", "pass", "reason", "template", "params"}...]}`` —
+    ``not_checked`` (content rules a person must review) and ``warnings`` (every failed rule,
+    as :func:`warning` items for the admin). :func:`add_integrity` adds the product check.
     """
     with Image.open(io.BytesIO(data)) as im:
         fmt = (im.format or "").upper()
@@ -104,35 +126,52 @@ def check(data: bytes, *, apparel: bool = False) -> dict[str, Any]:
     m = measure(rgb)
     long_side, size = max(w, h), len(data)
     pure = m["purity"] >= PURITY_MIN and m["background"] == [255, 255, 255]
-    bg_reason = (f"background is pure white ({m['purity']:.1%} of it within {WHITE_TOLERANCE} "
-                 f"levels of 255)" if pure else
-                 f"background is not pure white: border colour {tuple(m['background'])}, only "
-                 f"{m['purity']:.1%} of it is RGB 255,255,255 (needs {PURITY_MIN:.1%}); "
-                 "turn the shadow off and re-render")  # fmt: skip
+    if pure:
+        bg = _rule("white_background", True, gettext_noop(
+            "background is pure white (%(purity)s of it within %(tolerance)s levels of 255)"),
+            purity=_pct(m["purity"], 1), tolerance=WHITE_TOLERANCE)  # fmt: skip
+    else:
+        bg = _rule("white_background", False, gettext_noop(
+            "background is not pure white: border colour %(colour)s, only %(purity)s of it is "
+            "RGB 255,255,255 (needs %(needed)s); turn the shadow off and re-render"),
+            colour=str(tuple(m["background"])), purity=_pct(m["purity"], 1),
+            needed=_pct(PURITY_MIN, 1))  # fmt: skip
     fill = m["fill"]
+    fills = _pct(fill)
+    mb = f"{size / 1e6:.2f}"
+    fmt_name = fmt or "unknown"
     amazon = [
-        _rule("white_background", pure, bg_reason),
+        bg,
         _rule("fill", round(fill, 2) >= 0.85,
-              f"product fills {fill:.0%} of the frame (needs at least 85 %)"),
+              gettext_noop("product fills %(fill)s of the frame (needs at least 85 %%)"),
+              fill=fills),
         _rule("size", 1000 <= long_side <= 10000,
-              f"longest side {long_side} px (needs 1000–10000 px for zoom)"),
-        _rule("file_size", size <= 10 * 1024 * 1024, f"{size / 1e6:.2f} MB (at most 10 MB)"),
+              gettext_noop("longest side %(side)s px (needs 1000–10000 px for zoom)"),
+              side=long_side),
+        _rule("file_size", size <= 10 * 1024 * 1024,
+              gettext_noop("%(size)s MB (at most %(limit)s MB)"), size=mb, limit=10),
         _rule("format", fmt in _AMAZON_FORMATS and not has_alpha,
-              f"{fmt or 'unknown'}{' with transparency' if has_alpha else ''} "
-              "(JPEG, PNG, TIFF or GIF without transparency; no WebP)"),
+              gettext_noop("%(format)s with transparency (JPEG, PNG, TIFF or GIF without "
+                           "transparency; no WebP)") if has_alpha else
+              gettext_noop("%(format)s (JPEG, PNG, TIFF or GIF without transparency; no WebP)"),
+              format=fmt_name),
         _rule("colour_space", mode in ("RGB", "L") and not icc,
-              f"mode {mode}{', embedded ICC profile' if icc else ''} (untagged sRGB expected)"),
+              gettext_noop("mode %(mode)s, embedded ICC profile (untagged sRGB expected)")
+              if icc else gettext_noop("mode %(mode)s (untagged sRGB expected)"), mode=mode),
     ]  # fmt: skip
     min_side = 250 if apparel else 100
     google = [
         _rule("format", fmt in _GOOGLE_FORMATS,
-              f"{fmt or 'unknown'} (JPEG, WebP, PNG, GIF, BMP or TIFF)"),
+              gettext_noop("%(format)s (JPEG, WebP, PNG, GIF, BMP or TIFF)"), format=fmt_name),
         _rule("size", min(w, h) >= min_side and w * h <= 64_000_000,
-              f"{w}x{h} px (needs at least {min_side}x{min_side}, at most 64 MP; "
-              "800x800 recommended)"),
-        _rule("file_size", size <= 16 * 1024 * 1024, f"{size / 1e6:.2f} MB (at most 16 MB)"),
+              gettext_noop("%(width)sx%(height)s px (needs at least %(min)sx%(min)s, at most "
+                           "64 MP; 800x800 recommended)"),
+              width=w, height=h, min=min_side),
+        _rule("file_size", size <= 16 * 1024 * 1024,
+              gettext_noop("%(size)s MB (at most %(limit)s MB)"), size=mb, limit=16),
         _rule("fill", 0.75 <= round(fill, 2) <= 0.90,
-              f"product fills {fill:.0%} of the frame (75–90 % recommended)"),
+              gettext_noop("product fills %(fill)s of the frame (75–90 %% recommended)"),
+              fill=fills),
     ]  # fmt: skip
     report: dict[str, Any] = {
         "format": fmt, "width": w, "height": h, "bytes": size, "mode": mode, "icc": icc, **m,
@@ -141,9 +180,38 @@ def check(data: bytes, *, apparel: bool = False) -> dict[str, Any]:
         "not_checked": NOT_CHECKED,
     }  # fmt: skip
     report["warnings"] = [
-        f"{market}: {r['reason']}"
-        for market in ("amazon_main", "google_merchant")
+        warning(r["template"], market, **r["params"])
+        for market in MARKETS
         for r in report[market]["rules"]
         if not r["pass"]
     ]
+    return report
+
+
+def add_integrity(report: dict[str, Any], integrity: dict[str, Any]) -> dict[str, Any]:
+    """Merge a product-integrity verdict (``{"ok", "reasons", ...}`` from
+    :func:`gan_imaging.core.vision.integrity.check_integrity`) into a :func:`check` report,
+    in place, and return it.
+
+    ``report["integrity"]`` holds the verdict and ``report["review_needed"]`` is True when the
+    product may be damaged; then every marketplace gets a failed ``product_intact`` rule, so
+    none passes, and each reason leads the warnings. A damaged product is never ticked.
+    """
+    ok = bool(integrity.get("ok", False))
+    reasons = [r for r in integrity.get("reasons", []) if isinstance(r, dict)]
+    report["integrity"] = {**integrity, "ok": ok, "reasons": reasons}
+    report["review_needed"] = not ok
+    template = (
+        gettext_noop("the product looks whole in the packshot")
+        if ok
+        else gettext_noop("review needed: the cutout may have damaged the product")
+    )
+    for market in MARKETS:
+        section = report[market]
+        section["rules"] = [r for r in section["rules"] if r["rule"] != "product_intact"]
+        section["rules"].append(_rule("product_intact", ok, template))
+        section["pass"] = all(r["pass"] for r in section["rules"])
+    if not ok:
+        report["warnings"] = [warning(r["template"], "integrity", **r.get("params", {}))
+                              for r in reasons] + report["warnings"]  # fmt: skip
     return report

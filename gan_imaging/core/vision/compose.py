@@ -4,13 +4,23 @@ The product's pixels are never redrawn: harmonisation only applies a bounded per
 (at most ±12 %) that moves the product's mean colour a little towards the backdrop's light, the
 way a real scene's light would tint it. Backdrops are softened (depth of field) and vignetted
 so the product, sharp and centred, reads as the subject.
+
+A product cut by its photo's frame (a model photographed from the thighs up, trousers cut at
+the waist) is never floated: :func:`place_product` anchors each cut edge to the scene's frame
+edge on the same side, fills the dimension when both opposite sides are cut (cropping the rest
+by the frame), and puts no contact shadow under a cut.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from PIL import Image, ImageFilter
 
+from gan_imaging.core.vision.layout import SIDES
 from gan_imaging.core.vision.shadow import apply_shadow, contact_shadow
 
 #: Duotone palettes (dark, light) for the bundled grey texture styles.
@@ -62,34 +72,134 @@ def harmonise(product: Image.Image, backdrop: Image.Image, strength: float = 0.2
     return Image.fromarray((out + 0.5).astype(np.uint8), "RGBA")
 
 
+#: Height share (0–1) of a product cut at the bottom (it stands on the frame's bottom edge).
+CUT_HEIGHT_SHARE = 0.86
+#: Width share (0–1) an uncut side may use at most (the rest is air around the product).
+WIDTH_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a product goes in a scene. ``size``: its scaled (w, h) px; ``at``: its top-left
+    corner (px, negative or past the scene where the frame crops it); ``anchored``: the scene
+    sides its cut edges lie on; ``cropped``: the scene sides that crop it; ``shadow``: whether
+    it may cast a contact shadow (never under a cut); ``scale``: the uniform scale factor."""
+
+    size: tuple[int, int]
+    at: tuple[int, int]
+    anchored: tuple[str, ...]
+    cropped: tuple[str, ...]
+    shadow: bool
+    scale: float
+
+    def meta(self) -> dict[str, Any]:
+        """JSON-ready: anchored and cropped sides, shadow, scale, box (x0, y0, x1, y1 px)."""
+        x, y = self.at
+        return {"anchored": list(self.anchored), "cropped": list(self.cropped),
+                "shadow": self.shadow, "scale": round(self.scale, 4),
+                "box": [x, y, x + self.size[0], y + self.size[1]]}  # fmt: skip
+
+
+def place_product(
+    product: tuple[int, int],
+    scene: tuple[int, int],
+    edges: Collection[str] = (),
+    *,
+    height_share: float = 0.62,
+    floor: float = 0.88,
+) -> Placement:
+    """Where a ``product`` (w, h px, cropped to it) cut by its photo's ``edges`` (any of
+    :data:`SIDES`) goes in a ``scene`` (w, h px). Uniform scale only.
+
+    * uncut: ``height_share`` (0–1) of the scene height, at most :data:`WIDTH_SHARE` of its
+      width, centred, base at ``floor`` (0–1 of the height), with a contact shadow;
+    * cut at the bottom: :data:`CUT_HEIGHT_SHARE` of the height, cut row on the last row;
+    * cut at the top: flush with the top, base at ``floor`` (shadow under the base);
+    * cut at the left/right: flush with that side (vertical placement as above);
+    * cut on two opposite sides: fills that dimension exactly, the frame crops the rest.
+    """
+    cut = set(edges) & set(SIDES)
+    pw0, ph0 = max(1, product[0]), max(1, product[1])
+    w, h = scene
+    fill_x, fill_y = {"left", "right"} <= cut, {"top", "bottom"} <= cut
+    if fill_x or fill_y:
+        scale = max(w / pw0 if fill_x else 0.0, h / ph0 if fill_y else 0.0)
+    else:
+        share = CUT_HEIGHT_SHARE if "bottom" in cut else floor if "top" in cut else height_share
+        width_share = 1.0 if cut & {"left", "right"} else WIDTH_SHARE
+        scale = min(share * h / ph0, width_share * w / pw0)
+    pw, ph = max(1, round(pw0 * scale)), max(1, round(ph0 * scale))
+    # Whole pixels: a filled dimension is never a pixel short (no gap along the frame).
+    pw, ph = (max(pw, w) if fill_x else pw), (max(ph, h) if fill_y else ph)
+    x = _align(pw, w, cut, "left", "right", (w - pw) // 2)
+    y = _align(ph, h, cut, "top", "bottom", round(floor * h) - ph if ph <= h else (h - ph) // 2)
+    y = max(0, y) if ph <= h else y
+    cropped = tuple(side for side, over in zip(SIDES, (x < 0, y < 0, x + pw > w, y + ph > h),
+                                               strict=True) if over)  # fmt: skip
+    anchored = tuple(side for side in SIDES if side in cut)
+    shadow = "bottom" not in cut and "bottom" not in cropped
+    return Placement((pw, ph), (x, y), anchored, cropped, shadow, scale)
+
+
+def _align(size: int, frame: int, cut: set[str], low: str, high: str, free: int) -> int:
+    """Offset (px) along one axis: flush with a cut side, centred when both are cut."""
+    if low in cut and high in cut:
+        return (frame - size) // 2
+    if low in cut:
+        return 0
+    if high in cut:
+        return frame - size
+    return free
+
+
+def render_scene(
+    cutout: Image.Image,
+    backdrop: Image.Image,
+    *,
+    edges: Collection[str] = (),
+    height_share: float = 0.62,
+    floor: float = 0.88,
+    shadow: bool = True,
+    harmonise_strength: float = 0.25,
+) -> tuple[Image.Image, dict[str, Any]]:
+    """Place ``cutout`` (RGBA, cropped to the product) on ``backdrop`` (RGB, the scene size).
+
+    ``edges``: the sides of the photo that cut the product (see
+    :func:`~.packshot.cut_edges`); placement per :func:`place_product`. ``shadow`` allows the
+    contact shadow (drawn only where the placement allows one). Returns the RGB scene, the
+    size of ``backdrop``, and the placement's meta (``anchored``, ``cropped``, ``shadow``...).
+    """
+    w, h = backdrop.size
+    place = place_product(cutout.size, (w, h), edges, height_share=height_share, floor=floor)
+    product = cutout.resize(place.size, Image.Resampling.LANCZOS)
+    scene = backdrop.convert("RGB").filter(ImageFilter.GaussianBlur(max(0.5, h / 900)))
+    scene = _vignette(scene, 0.18)
+    shadowed = shadow and place.shadow
+    if shadowed:
+        scene = apply_shadow(scene, contact_shadow(product.getchannel("A"), (w, h), place.at,
+                                                   opacity=0.6))  # fmt: skip
+    product = harmonise(product, scene, harmonise_strength)
+    scene.paste(product, place.at, product)
+    meta = place.meta()
+    meta["shadow"] = shadowed
+    return scene, meta
+
+
 def compose_scene(
     cutout: Image.Image,
     backdrop: Image.Image,
     *,
+    edges: Collection[str] = (),
     height_share: float = 0.62,
     floor: float = 0.88,
     shadow: bool = True,
     harmonise_strength: float = 0.25,
 ) -> Image.Image:
-    """Place ``cutout`` (RGBA, cropped to the product) on ``backdrop`` (RGB, the scene size).
-
-    The product is scaled to ``height_share`` of the scene height (or 80 % of its width if
-    that is smaller), centred horizontally, its base at ``floor`` (fraction of the height).
-    Returns the RGB scene, the size of ``backdrop``.
-    """
-    w, h = backdrop.size
-    scale = min(height_share * h / cutout.height, 0.8 * w / cutout.width)
-    pw, ph = max(1, round(cutout.width * scale)), max(1, round(cutout.height * scale))
-    product = cutout.resize((pw, ph), Image.Resampling.LANCZOS)
-    x, y = (w - pw) // 2, max(0, round(floor * h) - ph)
-    scene = backdrop.convert("RGB").filter(ImageFilter.GaussianBlur(max(0.5, h / 900)))
-    scene = _vignette(scene, 0.18)
-    if shadow:
-        scene = apply_shadow(scene, contact_shadow(product.getchannel("A"), (w, h), (x, y),
-                                                   opacity=0.6))  # fmt: skip
-    product = harmonise(product, scene, harmonise_strength)
-    scene.paste(product, (x, y), product)
-    return scene
+    """The scene of :func:`render_scene` without its meta: an uncut product is scaled to
+    ``height_share`` of the scene height (or 80 % of its width if that is smaller), centred
+    horizontally, its base at ``floor`` (fraction of the height), with a contact shadow."""
+    return render_scene(cutout, backdrop, edges=edges, height_share=height_share, floor=floor,
+                        shadow=shadow, harmonise_strength=harmonise_strength)[0]  # fmt: skip
 
 
 def _vignette(im: Image.Image, amount: float) -> Image.Image:

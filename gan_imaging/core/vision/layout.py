@@ -14,38 +14,54 @@ Four arrangements, picked by the canvas aspect ratio A = width / height:
 
 Boxes are integer pixel rectangles ``(x0, y0, x1, y1)`` with exclusive ends, all inside the
 canvas inset by a margin and pairwise disjoint (separated by at least one gap), whatever the
-content: the product and logo are later fitted *inside* their boxes, text is fitted inside its
-box. Rows that would be shorter than one line of text at the legibility minimum are dropped,
+content (a cut product's box takes the margin on its cut sides; see below): the product and
+logo are later fitted *inside* their boxes, text is fitted inside its box. Rows that would
+be shorter than one line of text at the legibility minimum are dropped,
 optional ones first (subline, logo, price).
+
+A product cut by its photo's frame (``Content.cut``: a model cut at the thighs, trousers cut
+at the waist) gets a product box that reaches the banner's frame on those sides, so the cut
+lies on the frame, never floating: the product's column or row moves to that side (strips
+and side-by-side layouts mirror; stacked layouts put the product row first or last), a
+product cut top and bottom gets a full-height column, one cut left and right a full-width
+row (in strips a full-width band below the columns), and one cut all round fills the
+canvas (full bleed, the text on it as usual). :func:`anchor_rect` then fits the product
+flush with its cut sides.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 Box = tuple[int, int, int, int]
 
 ARRANGEMENTS = ("product-left", "product-right", "product-top", "product-centre")
 TEXT_SLOTS = ("headline", "subline", "price", "cta")
+#: Sides of a photo or canvas, in (x0, y0, x1, y1) box order.
+SIDES = ("left", "top", "right", "bottom")
 
 
 @dataclass(frozen=True)
 class Content:
     """What a banner has to place: which optional texts exist, the logo's aspect ratio
     (w / h, None = no logo), and ``cta_width`` — the px width the call-to-action button needs
-    at the legibility minimum (label + padding), so its box is never narrower."""
+    at the legibility minimum (label + padding), so its box is never narrower. ``cut``: the
+    sides (left, top, right, bottom) of the product's photo that cut the product."""
 
     subline: bool = True
     price: bool = True
     cta: bool = True
     logo_aspect: float | None = None
     cta_width: int = 0
+    cut: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Boxes of one banner (px, exclusive ends); a None box means the element is left out."""
+    """Boxes of one banner (px, exclusive ends); a None box means the element is left out.
+    ``reach``: the frame sides the product box touches (it takes the margin there)."""
 
     width: int
     height: int
@@ -59,6 +75,7 @@ class Layout:
     subline: Box | None = None
     price: Box | None = None
     cta: Box | None = None
+    reach: tuple[str, ...] = ()
 
     def boxes(self) -> dict[str, Box]:
         """Every present box by name (product, logo, headline, subline, price, cta)."""
@@ -148,7 +165,17 @@ def _plan(width: int, height: int, content: Content, drop: set[str], min_px: int
     s = min(width, height)
     m, g = max(3, round(0.05 * s)), max(3, round(0.035 * s))
     inner: Box = (m, m, width - m, height - m)
+    edges = set(content.cut) & set(SIDES)
+    bleed = edges == set(SIDES)  # cut all round: the product fills the canvas behind the text
+    edges = set() if bleed else edges
+    pair_y, pair_x = {"top", "bottom"} <= edges, {"left", "right"} <= edges
     arrangement = arrangement_for(width, height)
+    if pair_y and arrangement in ("product-top", "product-centre"):
+        arrangement = "product-right"  # a full-height product column
+    elif pair_x and not pair_y and arrangement == "product-right":
+        arrangement = "product-top"  # a full-width product row
+    # Mirror side-by-side layouts so the product's column is on its cut side.
+    flip = ("right" if arrangement == "product-left" else "left") in edges and not pair_x
     cta_w = min(max(content.cta_width, round(0.2 * width)), round(0.4 * width))
     boxes: dict[str, Box] = {}
 
@@ -156,8 +183,14 @@ def _plan(width: int, height: int, content: Content, drop: set[str], min_px: int
         return _rows(box, [(n, w) for n, w in spec if n not in drop and w > 0], g)
 
     if arrangement == "product-left":
-        ih = inner[3] - inner[1]
+        area = band = inner
+        if pair_x and not pair_y:  # a full-width product band below (above) the columns
+            parts_y = split(inner, [0.45, 0.55] if "top" in edges else [0.55, 0.45], g,
+                            horizontal=False)  # fmt: skip
+            band, area = parts_y if "top" in edges else parts_y[::-1]
+        ih = area[3] - area[1]
         cols: list[tuple[str, float]] = [("product", min(ih * 1.2, 0.26 * width))]
+        cols = cols if band == inner else []
         logo_col = "logo" not in drop and height < 160 and width >= 600
         tall_right = height >= 160
         cols += [("text", 0.0), ("right", cta_w if "cta" not in drop or tall_right else 0)]
@@ -165,10 +198,11 @@ def _plan(width: int, height: int, content: Content, drop: set[str], min_px: int
             cols.append(("logo", min(ih * (content.logo_aspect or 1.0), 0.12 * width)))
         cols = [(n, w) for n, w in cols if w > 0 or n == "text"]
         fixed = sum(w for _n, w in cols) + g * (len(cols) - 1)
-        cols = [(n, w if n != "text" else max(1.0, inner[2] - inner[0] - fixed)) for n, w in cols]
-        cut = split(inner, [w for _, w in cols], g, horizontal=True)
+        cols = [(n, w if n != "text" else max(1.0, area[2] - area[0] - fixed)) for n, w in cols]
+        cols = cols[::-1] if flip else cols
+        cut = split(area, [w for _, w in cols], g, horizontal=True)
         parts = dict(zip([n for n, _ in cols], cut, strict=True))
-        boxes["product"] = parts["product"]
+        boxes["product"] = parts.get("product", band)
         if logo_col:
             boxes["logo"] = parts["logo"]
         if "right" in parts:
@@ -178,15 +212,17 @@ def _plan(width: int, height: int, content: Content, drop: set[str], min_px: int
         boxes.update(rows(parts["text"], [(n, w) for n, w in text if w > 0]))
     elif arrangement == "product-right":
         text_col, prod = split(inner, [0.56, 0.44], g, horizontal=True)
+        if flip:
+            prod, text_col = split(inner, [0.44, 0.56], g, horizontal=True)
         boxes["product"] = prod
         boxes.update(rows(text_col, [("logo", 0.13), ("headline", 0.37), ("subline", 0.16),
                                      ("price", 0.16), ("cta", 0.15)]))  # fmt: skip
     elif arrangement == "product-top":
-        square = width / height >= 1.0
+        square = width / height >= 1.0 and not pair_x
         spec = [("logo", 0.0 if square else 0.07), ("product", 0.46 if square else 0.45),
                 ("headline", 0.25 if square else 0.19), ("subline", 0.0 if square else 0.09),
                 ("bottom", 0.17 if square else 0.12)]  # fmt: skip
-        spec = [(n, w) for n, w in spec if w > 0]
+        spec = _product_row([(n, w) for n, w in spec if w > 0], edges)
         got = rows(inner, spec)
         boxes["headline"] = got["headline"]
         if "subline" in got:
@@ -196,6 +232,10 @@ def _plan(width: int, height: int, content: Content, drop: set[str], min_px: int
         if square and "logo" not in drop:  # logo beside the product, in its row
             logo, boxes["product"], _pad = split(got["product"], [0.2, 0.6, 0.2], g,
                                                  horizontal=True)  # fmt: skip
+            if "left" in edges:  # the product flush left, the logo in the right cell
+                boxes["product"], logo = split(got["product"], [0.8, 0.2], g, horizontal=True)
+            elif "right" in edges:
+                logo, boxes["product"] = split(got["product"], [0.2, 0.8], g, horizontal=True)
             boxes["logo"] = (logo[0], logo[1], logo[2], logo[1] + (logo[3] - logo[1]) // 3)
         else:
             boxes["product"] = got["product"]
@@ -207,13 +247,49 @@ def _plan(width: int, height: int, content: Content, drop: set[str], min_px: int
             parts_b = split(got["bottom"], weights, g, horizontal=True)
             boxes.update(dict(zip(bottom, parts_b, strict=True)))
     else:  # product-centre
-        boxes.update(rows(inner, [("logo", 0.08), ("product", 0.38), ("headline", 0.22),
-                                  ("subline", 0.1), ("price", 0.1), ("cta", 0.1)]))  # fmt: skip
+        boxes.update(rows(inner, _product_row([("logo", 0.08), ("product", 0.38),
+                                               ("headline", 0.22), ("subline", 0.1),
+                                               ("price", 0.1), ("cta", 0.1)], edges)))  # fmt: skip
     for name in drop:
         boxes.pop(name, None)
-    return Layout(width, height, arrangement, m, g, min_px, boxes["product"], boxes["headline"],
+    product, reach = _reach(boxes["product"], edges, inner, (width, height))
+    if bleed:
+        product, reach = (0, 0, width, height), SIDES
+    return Layout(width, height, arrangement, m, g, min_px, product, boxes["headline"],
                   logo=boxes.get("logo"), subline=boxes.get("subline"), price=boxes.get("price"),
-                  cta=boxes.get("cta"))  # fmt: skip
+                  cta=boxes.get("cta"), reach=reach)  # fmt: skip
+
+
+def _product_row(spec: list[tuple[str, float]], edges: set[str]) -> list[tuple[str, float]]:
+    """Stacked rows with the product's row moved first (cut at the top) or last (cut at the
+    bottom, or cut left and right: its overflow then goes past the bottom edge)."""
+    if not edges & {"top", "bottom"} and not {"left", "right"} <= edges:
+        return spec
+    row = [r for r in spec if r[0] == "product"]
+    rest = [r for r in spec if r[0] != "product"]
+    return row + rest if "top" in edges else rest + row
+
+
+def _reach(box: Box, edges: set[str], inner: Box, canvas: tuple[int, int]) -> tuple[
+    Box, tuple[str, ...]
+]:
+    """``box`` grown over the margin to the frame on each side in ``edges`` where it lies on
+    the margin (nothing between it and the frame); also, for a pair of opposite cuts, on the
+    outward side the product's overflow is cropped by. Returns (box, frame sides reached)."""
+    if not edges:
+        return box, ()
+    want = set(edges)
+    for a, b, lo, hi in (("top", "bottom", "left", "right"), ("left", "right", "top", "bottom")):
+        if {a, b} <= edges:  # the box spans the other axis: let the overflow leave the frame
+            want.add(hi if box[SIDES.index(hi)] == inner[SIDES.index(hi)] else lo)
+    frame = (0, 0, canvas[0], canvas[1])
+    grown = list(box)
+    for i, side in enumerate(SIDES):
+        if side in want and box[i] == inner[i]:
+            grown[i] = frame[i]
+    x0, y0, x1, y1 = grown
+    reached = tuple(s for i, s in enumerate(SIDES) if grown[i] == frame[i])
+    return (x0, y0, x1, y1), reached
 
 
 def inside(box: Box, outer: Box) -> bool:
@@ -224,6 +300,42 @@ def inside(box: Box, outer: Box) -> bool:
 def overlaps(a: Box, b: Box) -> bool:
     """True when two exclusive-end px rectangles share at least one pixel."""
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def anchor_rect(
+    box: Box, size: tuple[int, int], cut: Collection[str], canvas: tuple[int, int]
+) -> Box:
+    """Where an image of ``size`` (w, h px) cut by its photo's ``cut`` sides goes in ``box``
+    on a ``canvas`` (w, h px): scaled uniformly to fit inside, but filling the box along an
+    axis cut on both sides; flush with each cut side; centred otherwise. An overflow (a
+    filled axis makes the other too long) goes past the canvas edge the box touches, so the
+    frame crops it. The rectangle may reach past the canvas; exclusive ends."""
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    pw, ph = max(1, size[0]), max(1, size[1])
+    fill_x, fill_y = {"left", "right"} <= set(cut), {"top", "bottom"} <= set(cut)
+    if fill_x or fill_y:
+        s = max(bw / pw if fill_x else 0.0, bh / ph if fill_y else 0.0)
+    else:
+        s = min(bw / pw, bh / ph)
+    w, h = max(1, round(pw * s)), max(1, round(ph * s))
+    w, h = (max(w, bw) if fill_x else w), (max(h, bh) if fill_y else h)
+    if not (fill_x or fill_y):
+        w, h = min(w, bw), min(h, bh)
+    x = _along(box[0], box[2], w, "left" in cut, "right" in cut, canvas[0])
+    y = _along(box[1], box[3], h, "top" in cut, "bottom" in cut, canvas[1])
+    return (x, y, x + w, y + h)
+
+
+def _along(lo: int, hi: int, size: int, cut_lo: bool, cut_hi: bool, frame: int) -> int:
+    """Start (px) of ``size`` px in ``lo``–``hi`` on one axis (see :func:`anchor_rect`)."""
+    centre = lo + (hi - lo - size) // 2
+    if size > hi - lo and not (lo <= 0 and hi >= frame):
+        return hi - size if lo <= 0 else lo if hi >= frame else centre
+    if cut_lo and not cut_hi:
+        return lo
+    if cut_hi and not cut_lo:
+        return hi - size
+    return centre
 
 
 def fit_rect(box: Box, aspect: float, *, align: str = "centre") -> Box:

@@ -20,10 +20,16 @@ from scipy import ndimage
 from gan_imaging.core.errors import InvalidImageError, gettext_noop
 from gan_imaging.core.vision.compliance import PRODUCT_TOLERANCE
 from gan_imaging.core.vision.cutout import Matte, apply_matte
+from gan_imaging.core.vision.layout import SIDES
 from gan_imaging.core.vision.shadow import apply_shadow, contact_shadow
 
 #: ``upscale(image, scale) -> image``: enlarges an RGB image ``scale`` (2–4) times per side.
 Upscaler = Callable[[Image.Image, int], Image.Image]
+
+#: A side cuts the product when the solid matte runs along it for at least this share of the
+#: side's length (and :data:`CUT_MIN_PX`): a few stray pixels touching the border are no cut.
+CUT_SHARE = 0.03
+CUT_MIN_PX = 4
 
 _MAX_MODEL_SCALE = 4
 #: Enlargements up to 2 % (rounding the canvas to whole pixels) are plain resizes.
@@ -38,6 +44,42 @@ class Product:
     box: tuple[int, int, int, int]
     touches_edge: bool
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The photo's sides that cut the product (see :func:`cut_edges`), in :data:`SIDES` order.
+    edges: tuple[str, ...] = ()
+
+
+def _longest_run(on: np.ndarray) -> int:
+    """Length of the longest run of True in a 1-D bool array."""
+    if not on.any():
+        return 0
+    padded = np.concatenate([[False], on, [False]]).astype(np.int8)
+    starts, ends = np.flatnonzero(np.diff(padded) == 1), np.flatnonzero(np.diff(padded) == -1)
+    return int((ends - starts).max())
+
+
+def cut_edges(
+    alpha: np.ndarray,
+    *,
+    share: float = CUT_SHARE,
+    min_px: int = CUT_MIN_PX,
+    threshold: int = 128,
+    depth: int = 2,
+) -> tuple[str, ...]:
+    """The sides of the photo that cut the product, in :data:`SIDES` order.
+
+    ``alpha``: the matte, uint8 (H, W), 0–255, the size of the photo. A side cuts the product
+    when, in its outer ``depth`` px, the solid matte (alpha ≥ ``threshold``) runs unbroken
+    along it for at least ``share`` (0–1) of the side's length and ``min_px`` px.
+    """
+    h, w = alpha.shape[:2]
+    d = max(1, min(depth, h, w))
+    solid = np.asarray(alpha) >= threshold
+    bands = {
+        "left": solid[:, :d].max(axis=1), "top": solid[:d].max(axis=0),
+        "right": solid[:, -d:].max(axis=1), "bottom": solid[-d:].max(axis=0),
+    }  # fmt: skip
+    return tuple(side for side in SIDES
+                 if _longest_run(bands[side]) >= max(min_px, share * bands[side].size))  # fmt: skip
 
 
 def clean_alpha(alpha: np.ndarray, min_share: float = 0.01) -> np.ndarray:
@@ -55,6 +97,9 @@ def clean_alpha(alpha: np.ndarray, min_share: float = 0.01) -> np.ndarray:
 def extract_product(image: Image.Image, matte: Matte) -> Product:
     """Cut the product out of ``image`` with ``matte`` and crop to it (specks removed).
 
+    ``touches_edge``: the product's box reaches the photo's border; ``edges``: the sides that
+    cut it over a meaningful length (:func:`cut_edges`), where scenes and banners anchor it.
+
     Raises :class:`InvalidImageError` when no product is found (an empty matte).
     """
     alpha = clean_alpha(np.asarray(matte.alpha))
@@ -69,7 +114,7 @@ def extract_product(image: Image.Image, matte: Matte) -> Product:
     rgba = apply_matte(image, cleaned).crop(box)
     w, h = image.size
     touches = box[0] == 0 or box[1] == 0 or box[2] == w or box[3] == h
-    return Product(rgba, box, touches)
+    return Product(rgba, box, touches, edges=cut_edges(alpha) if touches else ())
 
 
 def visible_box(

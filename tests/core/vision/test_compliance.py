@@ -39,7 +39,7 @@ def test_off_white_background_fails_with_a_reason():
     assert rules(r, "amazon_main") == {"white_background": False, "fill": True, "size": True,
                                        "file_size": True, "format": True,
                                        "colour_space": True}  # fmt: skip
-    assert any("not pure white" in w for w in r["warnings"])
+    assert any("not pure white" in w["template"] % w["params"] for w in r["warnings"])
     assert r["background"] == [245, 245, 245]
 
 

@@ -88,7 +88,7 @@ def test_shadow_makes_the_background_impure_and_the_report_says_so():
     shot = by_key(run(photo(), RenderSpec(outputs=("packshot",), shadow=True), Context()))
     report = shot["packshot.jpg"].meta["compliance"]
     assert not report["amazon_main"]["pass"]
-    assert any("not pure white" in w for w in report["warnings"])
+    assert any("not pure white" in w["template"] % w["params"] for w in report["warnings"])
 
 
 def test_rgba_upload_keeps_product_pixels_in_the_cutout():

@@ -1,0 +1,202 @@
+"""The product-integrity check on tiny synthetic products: whole mattes pass, damaged ones fail
+with the right reason, and the packshot's compliance report never ticks a damaged product."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from gan_imaging.core.imaging.encode import encode
+from gan_imaging.core.pipelines import Context
+from gan_imaging.core.pipelines.renders import RenderSpec, run
+from gan_imaging.core.vision import compliance, integrity
+from gan_imaging.core.vision.integrity import check_integrity
+from gan_imaging.core.vision.segnet import SegModel
+
+WHITE = (255, 255, 255)
+NO_NET: Any = object()  # not a model: the check goes on without the net's opinion
+
+
+class SaturatedOnly(torch.nn.Module):
+    """A broken segmentation net: it finds saturated colours only (the card's stripe and
+    logo), never the grey body."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spread = x.max(dim=1, keepdim=True).values - x.min(dim=1, keepdim=True).values
+        return (spread - 0.3) * 40
+
+
+@pytest.fixture(autouse=True)
+def _one_thread(one_torch_thread):
+    yield
+
+
+def card(body=(150, 152, 156)):
+    """A grey gift card with a yellow stripe and a dark logo on white; photo and true matte."""
+    im = Image.new("RGB", (240, 180), WHITE)
+    matte = Image.new("L", im.size, 0)
+    draw = ImageDraw.Draw(im)
+    draw.rounded_rectangle((40, 40, 200, 140), 8, fill=body)
+    ImageDraw.Draw(matte).rounded_rectangle((40, 40, 200, 140), 8, fill=255)
+    draw.rectangle((40, 62, 200, 80), fill=(240, 200, 30))
+    draw.ellipse((150, 100, 180, 130), fill=(30, 40, 90))
+    return im, np.asarray(matte).copy()
+
+
+def cup():
+    """A red cup with a ring handle (its hole shows the white backdrop); photo and matte."""
+    im = Image.new("RGB", (240, 180), WHITE)
+    matte = Image.new("L", im.size, 0)
+    for draw, fill, hole in ((ImageDraw.Draw(im), (180, 60, 40), WHITE),
+                             (ImageDraw.Draw(matte), 255, 0)):  # fmt: skip
+        draw.ellipse((150, 60, 200, 120), fill=fill)
+        draw.ellipse((162, 74, 188, 106), fill=hole)
+        draw.rectangle((60, 40, 170, 150), fill=fill)
+    return im, np.asarray(matte).copy()
+
+
+def templates(report):
+    return {r["template"] for r in report.reasons}
+
+
+def test_whole_products_pass():
+    for im, matte in (card(), cup()):
+        report = check_integrity(im, matte, method="plain")
+        assert report.ok and report.reasons == [], report.measurements
+        assert report.measurements["plain"] and report.measurements["ragged"] < 1.1
+
+
+def test_stripe_and_logo_only_is_reported_as_a_lost_body():
+    im, matte = card()
+    px = np.asarray(im).astype(int)
+    stripe = (np.abs(px - (240, 200, 30)).max(axis=2) < 20) | (
+        np.abs(px - (30, 40, 90)).max(axis=2) < 20)
+    report = check_integrity(im, np.where(stripe, 255, 0).astype(np.uint8), method="plain")
+    assert not report.ok
+    assert templates(report) & {integrity.LOST, integrity.FRAGMENT}
+    assert report.measurements["lost_colour"] > 1.0  # the body is larger than what was kept
+
+
+def test_half_removed_product_fails():
+    im, matte = card()
+    matte[:, 120:] = 0
+    report = check_integrity(im, matte, method="plain")
+    assert not report.ok and templates(report) & {integrity.LOST, integrity.FRAGMENT}
+
+
+def test_dropped_handle_is_a_lost_part_but_the_real_handle_hole_is_not_a_hole():
+    im, matte = cup()
+    whole = check_integrity(im, matte, method="plain")
+    assert whole.ok and whole.measurements["holes_colour"] == 0  # the hole shows the backdrop
+    matte[:, 171:] = 0
+    report = check_integrity(im, matte, method="plain")
+    assert templates(report) == {integrity.LOST}
+    assert 0.04 <= report.measurements["lost_colour"] <= 0.15
+
+
+def test_punched_holes_are_holes():
+    im, matte = card()
+    matte[95:125, 60:100] = 0
+    report = check_integrity(im, matte, method="plain")
+    assert templates(report) == {integrity.HOLES}
+    share = report.reasons[0]["params"]["share"]
+    assert share == f"{report.measurements['holes_colour']:.0%}" and share != "0%"
+
+
+def test_a_see_through_product_fails():
+    im, matte = card()
+    matte[85:135, 50:190] = 100  # 39 % alpha over half the card
+    report = check_integrity(im, matte, method="plain")
+    assert integrity.SEE_THROUGH in templates(report)
+    assert report.measurements["semi"] >= 0.3
+
+
+def test_blotchy_edges_fail():
+    im, matte = card()
+    on = matte >= 128
+    sdf = ndimage.distance_transform_edt(on) - ndimage.distance_transform_edt(~on)
+    noise = ndimage.gaussian_filter(np.random.default_rng(3).normal(size=on.shape), 2.0)
+    blotchy = ((sdf + 6 * noise / noise.std()) > 0).astype(np.uint8) * 255
+    report = check_integrity(im, blotchy, method="plain")
+    assert integrity.RAGGED_EDGES in templates(report), report.measurements
+    assert report.measurements["ragged"] >= integrity.RAGGED
+
+
+def test_on_a_busy_backdrop_without_the_net_colours_and_edges_still_judge():
+    rng = np.random.default_rng(5)
+    noise = ndimage.zoom(rng.integers(0, 256, (18, 24, 3)), (10, 10, 1), order=1)
+    noise[..., 2] = 0  # reds, greens and browns: none of the card's colours
+    im, matte = card()
+    photo = Image.fromarray(np.where(matte[..., None] >= 128, np.asarray(im), noise)
+                            .astype(np.uint8))  # fmt: skip
+    whole = check_integrity(photo, matte, method="network", model=NO_NET)
+    assert not whole.measurements["plain"] and "net_iou" not in whole.measurements
+    assert whole.ok, whole.measurements
+    matte[:, 120:] = 0
+    half = check_integrity(photo, matte, method="network", model=NO_NET)
+    assert templates(half) & {integrity.CUT_THROUGH, integrity.DISAGREE}, half.measurements
+    assert half.measurements["weak_run"] >= integrity.CUT_RUN  # the cut down the middle
+
+
+def test_an_uploaded_cutout_is_trusted_but_parts_dropped_from_it_count():
+    im, matte = card()
+    rgba = im.convert("RGBA")
+    rgba.putalpha(Image.fromarray(matte))
+    assert check_integrity(rgba, matte, method="alpha").ok
+    dropped = matte.copy()
+    dropped[:, :100] = 0
+    report = check_integrity(rgba, dropped, method="alpha")
+    assert templates(report) == {integrity.LOST} and report.measurements["lost_own"] > 0.3
+
+
+def test_odd_inputs_never_raise():
+    im, matte = card()
+    empty = check_integrity(im, np.zeros_like(matte), method="plain")
+    assert not empty.ok and templates(empty) == {integrity.EMPTY}
+    assert check_integrity(Image.new("RGB", (1, 1)), np.zeros((1, 1), np.uint8),
+                           method="plain").ok  # fmt: skip
+    # A matte of another size is resized; a broken model only removes the net's evidence.
+    small = check_integrity(im, matte[::2, ::2], method="plain", model=NO_NET)
+    assert small.ok and "net_kept" not in small.measurements
+    json.dumps(small.as_dict())  # JSON-able for the rendition's meta
+
+
+def test_merge_withholds_every_marketplace_pass_when_review_is_needed():
+    shot = Image.new("RGB", (1000, 1000), WHITE)
+    ImageDraw.Draw(shot).rectangle((75, 200, 924, 800), fill=(30, 60, 120))
+    report = compliance.check(encode(shot, "jpeg", quality=90, full_chroma=True))
+    assert report["amazon_main"]["pass"] and report["google_merchant"]["pass"]
+    bad = {"ok": False, "reasons": [{"template": integrity.HOLES, "params": {"share": "7%"}}]}
+    merged = compliance.add_integrity(report, bad)
+    assert merged["review_needed"] is True and merged["integrity"]["ok"] is False
+    assert not merged["amazon_main"]["pass"] and not merged["google_merchant"]["pass"]
+    first = merged["warnings"][0]
+    assert first["about"] == "integrity" and first["template"] % first["params"] == (
+        "the cutout has holes (7% of the product's area) where the photo shows the product")
+    again = compliance.add_integrity(merged, {"ok": True, "reasons": []})
+    assert again["amazon_main"]["pass"] and again["review_needed"] is False
+
+
+def test_renders_reports_review_needed_when_the_cutout_loses_the_cards_body():
+    """The gift card of the issue: a net that sees only the stripe and the logo cuts them out
+    alone; the packshot is pure white and well filled, yet must say review needed, not ✓."""
+    im, _ = card()
+    blind = SegModel("stub", {}, SaturatedOnly(), 160)
+    spec = RenderSpec(outputs=("packshot",), cutout_method="network")
+    (shot,) = run(im, spec, Context(models={"cutout": blind}))
+    report = shot.meta["compliance"]
+    assert report["review_needed"] is True and not report["integrity"]["ok"]
+    assert not report["amazon_main"]["pass"] and not report["google_merchant"]["pass"]
+    assert {r["template"] for r in report["integrity"]["reasons"]} == {integrity.LOST}
+    rules = {r["rule"]: r["pass"] for r in report["amazon_main"]["rules"]}
+    assert rules["white_background"] and rules["fill"] and not rules["product_intact"]
+    assert report["warnings"][0]["about"] == "integrity"
+    (good,) = run(im, RenderSpec(outputs=("packshot",)), Context())
+    assert good.meta["compliance"]["review_needed"] is False
+    assert good.meta["compliance"]["amazon_main"]["pass"]
