@@ -22,7 +22,8 @@ from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import GanImagingError
 from gan_imaging.jobs.cleanup import purge_pending
 from gan_imaging.jobs.common import JobCancelled, stored_error, worker_id
-from gan_imaging.jobs.runners import Superseded, runner_for
+from gan_imaging.jobs.requests import publish
+from gan_imaging.jobs.runners import DEFERRED, Deferred, Superseded, runner_for
 from gan_imaging.models import Job, JobStatus
 
 log = logging.getLogger("gan_imaging.jobs")
@@ -30,7 +31,8 @@ log = logging.getLogger("gan_imaging.jobs")
 
 @dataclass
 class Outcome:
-    """What ``execute`` did: ``status`` is a JobStatus value or ``"skipped"`` (not claimed).
+    """What ``execute`` did: ``status`` is a JobStatus value, ``"skipped"`` (not claimed) or
+    ``"deferred"`` (its first pass is shown and it went back to the queue for the rest).
     ``retry_in`` (s) asks the caller to deliver the job again after that delay."""
 
     status: str
@@ -203,6 +205,13 @@ def execute(
     try:
         with _LeaseKeeper(job, owner):
             renditions = runner.run(job, Heartbeat(job, owner, on_progress))
+    except Deferred:
+        # The fast first pass is shown; the rest waits behind other uploads' first passes.
+        Job.objects.filter(pk=job.pk, lease_owner=owner, status=JobStatus.RUNNING).update(
+            status=JobStatus.QUEUED, attempts=F("attempts") - 1, lease_owner="",
+            lease_expires_at=None, published_at=None)
+        publish([job.pk])
+        return Outcome(DEFERRED)
     except JobCancelled as exc:
         code = "superseded" if isinstance(exc, Superseded) else "cancelled"
         _finish(job, owner, JobStatus.CANCELLED, error_code=code,

@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -36,7 +37,14 @@ from gan_imaging.jobs.assets import context_models, effective_version, job_asset
 from gan_imaging.jobs.cleanup import discard_outputs, promote
 from gan_imaging.jobs.common import TRAIN_KIND, JobCancelled, pipeline_for
 from gan_imaging.jobs.sources import read_source, upload_limits
-from gan_imaging.models import GanModel, GanModelStatus, Job, Rendition
+from gan_imaging.models import (
+    GanModel,
+    GanModelStatus,
+    Job,
+    JobStatus,
+    Rendition,
+    RenditionState,
+)
 from gan_imaging.models.storage import output_storage
 
 
@@ -85,11 +93,27 @@ def queue_for(kind: str) -> str:
     return str(gan_settings.QUEUES[runner_for(kind).queue])
 
 
+DEFERRED = "deferred"
+
+
+class Deferred(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raised by a runner after a shown first pass when other jobs of the kind still wait for
+    theirs: ``execute`` puts the job back at the end of the queue (the attempt not counted),
+    and its next run goes straight to the full pass."""
+
+
 class Superseded(JobCancelled):
     """The job's photo was replaced or its object deleted: it ends cancelled, not failed."""
 
 
 REPLACED = gettext_noop("The photo was replaced; a newer job generates its images.")
+
+
+def _first_passes_waiting(job: Job) -> bool:
+    """Whether other queued jobs of the kind have shown nothing yet (fresh uploads)."""
+    shown = Rendition.objects.filter(job=OuterRef("pk"), state=RenditionState.CURRENT)
+    return Job.objects.filter(kind=job.kind, status=JobStatus.QUEUED).exclude(pk=job.pk).filter(
+        ~Exists(shown)).exists()
 
 
 def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition]:
@@ -129,8 +153,9 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
         job.model_version = version
     models = context_models(job_assets(job))
     preview = pipeline.preview(spec) if pipeline.preview is not None else None
-    if preview is not None and outputs.already_current(job, version):
-        preview = None
+    if preview is not None and (outputs.already_current(job, version) or Rendition.objects.filter(
+            job=job, state=RenditionState.CURRENT).exists()):
+        preview = None  # nothing to gain, or this job's first pass is already shown
     start = 0.0
     if preview is not None:
         # A fast first pass is stored and shown at once; the full run replaces it.
@@ -142,6 +167,8 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
         shown = outputs.save_all(job, first, version, spec=preview.to_dict())
         with transaction.atomic():
             promote(job, shown)
+        if _first_passes_waiting(job):
+            raise Deferred
     results = pipeline.run(image, spec, Context(
         seed=job.seed, progress=lambda f: heartbeat(start + (1 - start) * f), models=models))
     renditions = outputs.save_all(job, results, version)
