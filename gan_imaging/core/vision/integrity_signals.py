@@ -8,7 +8,8 @@ otherwise; colours 0–255.
   the backdrop colour; those outside the matte with a crisp outline (``lost_colour``, with the
   net's agreement ``lost_colour_net``, in the product's colours ``lost_colour_prod``),
   enclosed holes that show no backdrop (``holes_colour``), alpha lower than the photo's
-  distance from the backdrop allows (``see_through_colour``).
+  distance from the backdrop allows (``see_through_colour``), the border's backdrop share
+  where the subject does not leave the frame (``frame_rest``).
 * The segmentation net (one 160 px pass): its object joined to the matte but outside it
   (``net_lost``; in the product's colours ``net_lost_product``; along a seam with no colour
   step ``net_lost_cut``), the matte's share of that object (``net_kept``), agreement
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 #: Long side (px) of the working copies of photo and matte.
 WORK_SIDE = 320
 _EIGHT = np.ones((3, 3), bool)
+#: Channel distance (0–255) from the backdrop colour still counted as backdrop (the cutout's).
+BACKDROP_TOLERANCE = 24.0
 
 
 def _work(image: Image.Image, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,6 +123,22 @@ def _colour_lost(
         if crisp >= 0.9 and (comp & ring[sl]).any():
             sharp[sl] |= comp
     return off, hard, free, sharp
+
+
+def _frame_rest(rgb: np.ndarray, bg: np.ndarray, subject: np.ndarray) -> float:
+    """Share (0–1) of the photo's border (outer 1 %, ≥ 2 px, as :func:`.cutout.border_colour`)
+    within :data:`BACKDROP_TOLERANCE` of the backdrop colour ``bg``, leaving out where the
+    ``subject`` (the matte, grown, and the crisp regions next to it) leaves the frame: a model
+    shot cut at the thighs is a studio shot all round but there."""
+    h, w = subject.shape
+    b = max(2, round(0.01 * min(h, w)))
+    frame = np.zeros_like(subject)
+    frame[:b], frame[-b:], frame[:, :b], frame[:, -b:] = True, True, True, True
+    rest = frame & ~subject
+    if rest.sum() < 0.5 * frame.sum():
+        return 0.0
+    close = np.abs(rgb[rest] - bg).max(axis=1) <= BACKDROP_TOLERANCE
+    return round(float(close.mean()), 4)
 
 
 def _foreign_iou(rgb: np.ndarray, fg: np.ndarray, near: np.ndarray) -> float:
@@ -215,6 +234,7 @@ def measure(
     if plain:
         off, hard, free, sharp = _colour_lost(rgb, near, share, dist, bg)
         hard &= ~filled  # enclosed: holes, reported as such
+        m["frame_rest"] = _frame_rest(rgb, bg, near | hard | sharp)
         m["lost_colour"] = share_of(hard, area)
         m["lost_sharp"] = share_of(sharp & ~filled, area)
         m["colour_iou"] = round(float((off & fg).sum()) / max(1, int((off | fg).sum())), 4)

@@ -100,6 +100,44 @@ def test_dropped_handle_is_a_lost_part_but_the_real_handle_hole_is_not_a_hole():
     assert 0.04 <= report.measurements["lost_colour"] <= 0.15
 
 
+def test_a_model_cut_by_the_frame_that_lost_its_pale_trousers_fails():
+    """A studio model shot cut at the thighs (the trousers reach the photo's bottom edge, so
+    the border is not backdrop all round); the cutout kept the top and dropped the light grey
+    trousers: still a studio shot, and a lost part, even without the net."""
+    im = Image.new("RGB", (240, 180), WHITE)
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((60, 20, 180, 109), fill=(30, 40, 150))
+    draw.rectangle((70, 110, 170, 179), fill=(200, 200, 204))
+    whole = np.zeros((180, 240), np.uint8)
+    whole[20:180, 60:181] = 255
+    whole[110:, 60:70], whole[110:, 171:] = 0, 0
+    assert check_integrity(im, whole, method="plain", model=NO_NET).ok
+    top = whole.copy()
+    top[110:] = 0
+    report = check_integrity(im, top, method="plain", model=NO_NET)
+    assert templates(report) == {integrity.LOST}, report.measurements
+    m = report.measurements
+    assert m["plainness"] < integrity.STUDIO <= m["frame_rest"]
+
+
+def test_a_dropped_pale_bar_is_lost_even_when_its_colour_is_nowhere_else_in_the_product():
+    """A dark product with a light grey chrome bar (about a tenth of it; the push-up bars of
+    the corpus): a cutout that drops the bar keeps a clean product, and the bar's colour is in
+    neither the product nor the backdrop; only its crisp outline says it was product."""
+    im = Image.new("RGB", (240, 180), WHITE)
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((60, 60, 180, 150), fill=(30, 40, 90))
+    draw.rectangle((100, 44, 140, 59), fill=(214, 214, 220))
+    matte = np.zeros((180, 240), np.uint8)
+    matte[60:151, 60:181] = 255
+    whole = matte.copy()
+    whole[44:60, 100:141] = 255
+    assert check_integrity(im, whole, method="plain", model=NO_NET).ok
+    report = check_integrity(im, matte, method="plain", model=NO_NET)
+    assert templates(report) == {integrity.LOST}, report.measurements
+    assert 0.03 < report.measurements["lost_sharp"] < 0.25
+
+
 def test_punched_holes_are_holes():
     im, matte = card()
     matte[95:125, 60:100] = 0
