@@ -18,7 +18,9 @@ Anchor in the same run (``--layout both``, the default): the previous demo layou
 consuming both queues with two prefork children and kombu's default 1 s broker polling
 (``--layout single``), so the ratio shows what the separate CPU queue and fast polling buy.
 Ends with one line ``RESULT first_preview_s_p50=… first_preview_s_p95=… all_thumbs_s_p50=…
-uploads=…``. Needs the shared corpus (or any folder of photos); CPU only.
+uploads=…``. Needs the shared corpus (or any folder of photos); CPU only. With
+``LATENCY_KEEP_LOG=FILE`` the demo's log (web requests, each task's duration and outcome) is
+copied there, to see where the time went.
 """
 
 from __future__ import annotations
@@ -223,6 +225,9 @@ def run_layout(photos: list[bytes], layout: str) -> dict[str, float]:
         finally:
             stop.set()
             demo.stop()
+            if os.environ.get("LATENCY_KEEP_LOG"):
+                log = (Path(tmp) / "demo.log").read_bytes()
+                Path(os.environ["LATENCY_KEEP_LOG"]).write_bytes(log)
     first = [seen[pk] - t0 for pk, t0 in started.items() if pk in seen]
     full = [finished[pk] - t0 for pk, t0 in started.items() if pk in finished]
     return {"uploads": len(started), "previewed": len(first), "post_s_p50": _p(posts, 50),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gan_imaging.conf import gan_settings
+from gan_imaging.core import bundled
 from gan_imaging.core.errors import ModelError, gettext_noop
 from gan_imaging.models import GanModel, GanModelStatus
 
@@ -64,15 +65,15 @@ def _active(arch: str, name: str) -> GanModel | None:
 def _bundled(role: str, name: str) -> Path:
     """The bundled checkpoint for a model role: ``texture`` styles, ``sr`` ``x2``/``x4``,
     ``cutout`` ``default``."""
-    from gan_imaging.core import gan
-
     if role == "texture":
+        from gan_imaging.core import gan
+
         return gan.bundled_path(name)
-    if role == "sr":
+    if role == "sr":  # torch-free: a thumbnail worker only names its upscalers here
         scale = {"x2": 2, "x4": 4}.get(name)
         if scale is None:
             raise ModelError(f"There is no super-resolution model {name!r}; use x2 or x4.")
-        return gan.bundled_sr_path(scale, variant=str(gan_settings.UPSCALE_VARIANT))
+        return bundled.sr_path(scale, variant=str(gan_settings.UPSCALE_VARIANT))
     if role == "cutout":
         from gan_imaging.core.vision.segnet import BUNDLED_CUTOUT
 

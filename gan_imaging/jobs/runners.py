@@ -8,10 +8,12 @@ branch; publishing and the GPU quota ask the table for a kind's queue.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +98,16 @@ def queue_for(kind: str) -> str:
 DEFERRED = "deferred"
 
 
+#: Seconds after its request a job whose first pass is shown stops giving way to fresh
+#: uploads' first passes (a steady stream of uploads never starves the full sets).
+DEFER_LIMIT_S = 120
+
+
 class Deferred(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """Raised by a runner after a shown first pass when other jobs of the kind still wait for
-    theirs: ``execute`` puts the job back at the end of the queue (the attempt not counted),
-    and its next run goes straight to the full pass."""
+    """Raised by a runner whose first pass is shown while other jobs of the kind still wait
+    for theirs: ``execute`` puts the job back at the end of the queue (the attempt not
+    counted); it comes round again, giving way each time, until none waits (or
+    :data:`DEFER_LIMIT_S` has passed), then runs the full pass."""
 
 
 class Superseded(JobCancelled):
@@ -110,7 +118,10 @@ REPLACED = gettext_noop("The photo was replaced; a newer job generates its image
 
 
 def _first_passes_waiting(job: Job) -> bool:
-    """Whether other queued jobs of the kind have shown nothing yet (fresh uploads)."""
+    """Whether ``job`` should give way: other queued jobs of the kind have shown nothing yet
+    (fresh uploads), and the job is younger than :data:`DEFER_LIMIT_S`."""
+    if job.created_at and timezone.now() - job.created_at > timedelta(seconds=DEFER_LIMIT_S):
+        return False
     shown = Rendition.objects.filter(job=OuterRef("pk"), state=RenditionState.CURRENT)
     return Job.objects.filter(kind=job.kind, status=JobStatus.QUEUED).exclude(pk=job.pk).filter(
         ~Exists(shown)).exists()
@@ -119,6 +130,11 @@ def _first_passes_waiting(job: Job) -> bool:
 def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition]:
     """A pipeline kind's run: check the photo is still the job's, decode it (reduced where the
     spec allows), run the pure pipeline with the shop's models, write pending rows."""
+    pipeline = pipeline_for(job.kind)
+    shown = pipeline.preview is not None and Rendition.objects.filter(
+        job=job, state=RenditionState.CURRENT).exists()
+    if shown and _first_passes_waiting(job):
+        raise Deferred  # its first pass is shown; fresh uploads' come first
     model: Any = job.content_type.model_class()
     instance = model._default_manager.filter(pk=job.object_id).first() if model else None
     if instance is None:
@@ -129,7 +145,6 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
     data = read_source(fieldfile)
     if content_hash(data) != job.source_hash:
         raise Superseded(REPLACED)
-    pipeline = pipeline_for(job.kind)
     try:
         spec = pipeline.spec_type.from_dict(job.spec)
     except (TypeError, ValueError) as exc:
@@ -138,13 +153,9 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
     limits = upload_limits()
     hint = None
     if pipeline.decode_hint is not None:
-        info = probe(data, limits, filename=job.source_name)
-        # The header gives the stored size; EXIF may rotate it for display, so only reduce
-        # as far as both readings allow.
-        hints: list[Any] = [pipeline.decode_hint(spec, info.width, info.height),
-                            pipeline.decode_hint(spec, info.height, info.width)]
-        if all(hints):
-            hint = (max(h[0] for h in hints), max(h[1] for h in hints))
+        probe(data, limits, filename=job.source_name)  # refuse before any pixel is decoded
+        # A function of the photo's size as displayed: decode() knows its EXIF orientation.
+        hint = functools.partial(pipeline.decode_hint, spec)
     image, _info = decode(data, limits, filename=job.source_name, draft_to=hint)
     # Models activated since the request count: record what this run really used.
     version = effective_version(pipeline, spec)
@@ -153,9 +164,8 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
         job.model_version = version
     models = context_models(job_assets(job))
     preview = pipeline.preview(spec) if pipeline.preview is not None else None
-    if preview is not None and (outputs.already_current(job, version) or Rendition.objects.filter(
-            job=job, state=RenditionState.CURRENT).exists()):
-        preview = None  # nothing to gain, or this job's first pass is already shown
+    if preview is not None and (shown or outputs.already_current(job, version)):
+        preview = None  # this job's first pass is already shown, or nothing to gain
     start = 0.0
     if preview is not None:
         # A fast first pass is stored and shown at once; the full run replaces it.
@@ -164,9 +174,9 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
             seed=job.seed, progress=lambda f: heartbeat(start * f), models=models))
         for out in first:
             out.meta["stage"] = "preview"
-        shown = outputs.save_all(job, first, version, spec=preview.to_dict())
+        rows = outputs.save_all(job, first, version, spec=preview.to_dict())
         with transaction.atomic():
-            promote(job, shown)
+            promote(job, rows)
         if _first_passes_waiting(job):
             raise Deferred
     results = pipeline.run(image, spec, Context(

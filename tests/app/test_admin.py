@@ -1,10 +1,14 @@
 """The admin shows generated images and job state; actions are permission-gated."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from gan_imaging import jobs
+from gan_imaging.jobs.runners import DEFER_LIMIT_S
 from gan_imaging.models import Job, Rendition
 from shop.catalog.models import Product
 from tests.conftest import make_photo
@@ -115,8 +119,12 @@ def test_job_and_rendition_admins_render(admin_client):
 def test_list_filter_by_generation_status(admin_client):
     ready, _pending, failed = make_product("Ready"), make_product("Pending"), make_product("Bad")
     ready_job = Job.objects.get(object_id=str(ready.pk)).pk
-    # Its first pass is shown, then it waits once behind Pending's (a fresh upload).
+    # Its first pass is shown, then it gives way to Pending's (a fresh upload) until
+    # DEFER_LIMIT_S has passed.
     assert jobs.execute(ready_job, owner="w").status == "deferred"
+    assert jobs.execute(ready_job, owner="w").status == "deferred"
+    Job.objects.filter(pk=ready_job).update(
+        created_at=timezone.now() - timedelta(seconds=DEFER_LIMIT_S + 1))
     assert jobs.execute(ready_job, owner="w").status == "succeeded"
     Job.objects.filter(object_id=str(failed.pk)).update(status="failed", error_message="x")
     no_jobs = make_product("Never")

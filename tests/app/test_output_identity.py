@@ -284,6 +284,10 @@ def test_first_passes_of_waiting_uploads_go_before_the_full_passes(
         assert jobs.execute(job_a.pk, owner="w").status == "deferred"  # B waits for a preview
     job_a.refresh_from_db()
     assert (job_a.status, job_a.attempts) == ("queued", 0) and shown(a) == ["preview"]
+    rows = Rendition.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.execute(job_a.pk, owner="w").status == "deferred"  # B still waits
+    assert Rendition.objects.count() == rows and shown(a) == ["preview"]
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.execute(job_b.pk, owner="w").status == "succeeded"  # nobody left waiting
     with django_capture_on_commit_callbacks(execute=True):

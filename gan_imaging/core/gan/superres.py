@@ -21,45 +21,18 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+from gan_imaging.core.bundled import sr_path as bundled_sr_path  # re-exported
 from gan_imaging.core.errors import ModelError, SpecError, gettext_noop
 from gan_imaging.core.gan.checkpoint import Checkpoint
 from gan_imaging.core.gan.inference import cpu_copy, get_model, run_with_oom_fallback
 from gan_imaging.core.gan.nets.sr import SCALES, SRGenerator
-from gan_imaging.core.gan.weights import WEIGHTS_DIR
 
-SR_VARIANTS = ("psnr", "gan")
 ModelRef = Checkpoint | str | os.PathLike[str]
-
-
-def bundled_sr_path(scale: int, variant: str = "psnr") -> Path:
-    """Path of a bundled upscaler's ``.safetensors`` (``sr_x2``, ``sr_x4``, ``sr_x2_gan``, ...).
-
-    scale: 2 or 4. variant: ``"psnr"`` (faithful, L1-trained) or ``"gan"`` (sharper).
-    """
-    if scale not in SCALES or variant not in SR_VARIANTS:
-        raise ModelError(
-            gettext_noop(
-                "There is no bundled upscaler for x%(scale)s %(variant)s; choose x2 or x4, "
-                "psnr or gan."
-            ),
-            params={"scale": scale, "variant": variant},
-        )
-    path = WEIGHTS_DIR / f"sr_x{scale}{'' if variant == 'psnr' else '_gan'}.safetensors"
-    if not path.exists():
-        raise ModelError(
-            gettext_noop(
-                "The bundled x%(scale)s %(variant)s upscaler weights are missing (%(path)s); "
-                "reinstall gan_imaging or run scripts/train_sr.py."
-            ),
-            params={"scale": scale, "variant": variant, "path": str(path)},
-        )
-    return path
 
 
 def is_held_out(name: str, fraction: float = 0.2) -> bool:

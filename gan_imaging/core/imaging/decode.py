@@ -18,7 +18,7 @@ import hashlib
 import io
 import struct
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
@@ -86,6 +86,9 @@ _TRANSPOSE = {
 }
 
 _DEFAULT_LIMITS = Limits()
+
+#: A decode size (width, height px, as displayed) or None: no reduction.
+DraftSize = tuple[int, int] | None
 
 
 def read_limited(fp: BinaryIO | bytes, limits: Limits) -> bytes:
@@ -234,14 +237,16 @@ def decode(
     data: bytes,
     limits: Limits = _DEFAULT_LIMITS,
     *,
-    draft_to: tuple[int, int] | None = None,
+    draft_to: DraftSize | Callable[[int, int], DraftSize] = None,
     filename: str | None = None,
 ) -> tuple[Image.Image, ImageInfo]:
     """Decode the first frame, apply EXIF orientation, convert to 8-bit sRGB.
 
     Returns a new ``RGB`` image (``RGBA`` if any pixel is not opaque) with ``info == {}``, and
     the header info of the original. ``draft_to`` (width, height px, as displayed) lets a JPEG
-    decode at a reduced DCT scale no smaller than that size; other formats ignore it.
+    decode at a reduced DCT scale no smaller than that size; other formats ignore it. It may
+    be a function of the displayed (width, height) px returning that size or None, for
+    callers whose reduction depends on the photo's orientation.
     """
     im, info = _inspect(data, limits, filename)
     try:
@@ -250,8 +255,14 @@ def decode(
         orientation = None
         if draft_to is not None and im.format in ("JPEG", "MPO"):
             orientation = _orientation(im)
-            if orientation in (5, 6, 7, 8):
+            on_side = orientation in (5, 6, 7, 8)
+            if callable(draft_to):
+                w, h = im.size
+                draft_to = draft_to(h, w) if on_side else draft_to(w, h)
+            if draft_to is not None and on_side:
                 draft_to = (draft_to[1], draft_to[0])  # the stored image is on its side
+        elif callable(draft_to):
+            draft_to = None
         _load(im, limits, draft_to)
         if orientation is None:
             orientation = _orientation(im)

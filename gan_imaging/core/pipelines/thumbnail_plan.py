@@ -58,11 +58,11 @@ def decode_hint(spec: ThumbnailSpec, width: int, height: int) -> tuple[int, int]
     """Smallest (w, h) px, as displayed, that a source of ``width`` × ``height`` may be
     decoded down to without any rendition of ``spec`` losing pixels; None when no reduction
     is possible. Pass it as ``decode(data, limits, draft_to=hint)``."""
-    if spec.max_upscale > 1:
-        return None  # super-resolution wants every source pixel
     scale = 0.0
     regions = [(float(width), float(height))] if spec.fit else []
     regions += [_aspect_region((width, height), parse_aspect(a)) for a in spec.fill]
+    if spec.max_upscale > 1 and any(rw < max(spec.widths) - 1e-6 for rw, _rh in regions):
+        return None  # super-resolution of the widest renditions wants every source pixel
     for rw, _rh in regions:
         scale = max(scale, plan_widths(spec, rw)[0] / rw)
     if scale >= 0.5:  # JPEG scaling halves at least; nothing to gain

@@ -313,13 +313,20 @@ def placeholder(image: Image.Image, background: str = "#ffffff") -> Placeholder:
     return make_placeholder(image, parse_colour(background))
 
 
+#: The preview's format: the first of these the spec asks for (fastest encode first; every
+#: browser shows JPEG, so a ``<picture>`` of the preview alone still shows everywhere).
+PREVIEW_FORMATS = ("jpeg", "webp", "png", "avif")
+
+
 def preview_spec(spec: ThumbnailSpec) -> ThumbnailSpec | None:
-    """The first, fast pass of ``spec``: the same widths (those the photo covers), modes and
-    formats at the fixed qualities, without super-resolution; None when ``spec`` is already
-    fixed quality without upscaling. About a third of the auto run's CPU time."""
-    if spec.quality == "fixed" and spec.max_upscale == 1:
+    """The first, fast pass of ``spec``: the same widths (those the photo covers) and modes in
+    one format (:data:`PREVIEW_FORMATS`) at its fixed quality, without super-resolution; None
+    when ``spec`` is already one fixed-quality format without upscaling. About a tenth of the
+    auto run's CPU time for the default three formats (a 12 MP JPEG: 0.4–0.6 s on one core)."""
+    fmt = next(f for f in PREVIEW_FORMATS if f in spec.formats)
+    if spec.quality == "fixed" and spec.max_upscale == 1 and spec.formats == (fmt,):
         return None
-    return dataclasses.replace(spec, quality="fixed", max_upscale=1)
+    return dataclasses.replace(spec, quality="fixed", max_upscale=1, formats=(fmt,))
 
 
 #: ``draft_to`` for the upload-time decode whose only use is :func:`placeholder`.

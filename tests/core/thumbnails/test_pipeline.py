@@ -181,3 +181,20 @@ def test_tiny_and_extreme_images_give_valid_outputs(size, mode):
             with Image.open(io.BytesIO(o.data)) as dec:
                 assert dec.size == (o.width, o.height) and o.width >= 1 and o.height >= 1
             assert o.width <= max(size[0], 16)
+
+
+def test_preview_is_one_fast_format_at_fixed_quality_without_upscaling():
+    from gan_imaging.core.pipelines.thumbnails import preview_spec
+
+    full = ThumbnailSpec(widths=(200, 64), fill=("1:1",), max_upscale=2)
+    preview = preview_spec(full)
+    assert preview is not None
+    assert (preview.formats, preview.quality, preview.max_upscale) == (("jpeg",), "fixed", 1)
+    assert (preview.widths, preview.fill) == (full.widths, full.fill)
+    assert preview_spec(ThumbnailSpec(formats=("avif", "webp"))).formats == ("webp",)
+    assert preview_spec(ThumbnailSpec(formats=("jpeg",), quality="fixed")) is None
+    outs = renditions(run(textured(240, 180), preview, Context()))
+    assert {o.format for o in outs} == {"jpeg"}
+    # The 180 px square covers only 64 px; nothing is upscaled.
+    assert sorted((o.meta["mode"], o.width) for o in outs) == [
+        ("fill", 64), ("fit", 64), ("fit", 200)]

@@ -75,7 +75,15 @@ def test_source_covering_every_width_is_never_upscaled():
 
 
 def test_upscaling_disables_decode_reduction_and_names_its_models():
-    assert decode_hint(spec(max_upscale=2), 4000, 3000) is None
+    # A square crop of a 4000x300 banner-shaped photo is 300 px: its 480 px width needs
+    # super-resolution, which wants every source pixel.
+    def narrow(up: int) -> ThumbnailSpec:
+        return ThumbnailSpec(widths=(480, 100), fill=("1:1",), max_upscale=up)
+
+    assert decode_hint(narrow(2), 4000, 300) is None
+    assert decode_hint(narrow(1), 4000, 300) is not None
+    # A source covering every width is never upscaled, so it may be decoded down.
+    assert decode_hint(spec(max_upscale=4), 4000, 3000) == decode_hint(spec(), 4000, 3000)
     assert decode_hint(spec(), 4000, 3000) is not None
     assert PIPELINE.models is not None
     assert PIPELINE.models(spec()) == []

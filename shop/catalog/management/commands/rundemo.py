@@ -26,18 +26,22 @@ from django.core.management.base import BaseCommand
 
 from gan_imaging.conf import gan_settings
 
+#: Most thumbnail children the demo's CPU worker starts (one per core below that): a burst of
+#: uploads gets its previews in parallel.
+CPU_CHILDREN = 2
 #: Seconds children get to exit after SIGTERM, before they are killed.
 STOP_GRACE_S = 3.0
 
 
 def worker_commands(python: str, schedule: str) -> list[list[str]]:
-    """The demo's two worker command lines: the CPU queue (prefork, one child, with beat) and
-    the GPU queue (solo pool)."""
+    """The demo's two worker command lines: the CPU queue (prefork, a child per core up to
+    :data:`CPU_CHILDREN`, with beat) and the GPU queue (solo pool)."""
     common = [python, "-m", "celery", "-A", "shop", "worker", "--loglevel", "INFO",
               "--without-gossip", "--without-mingle"]
     queues = gan_settings.QUEUES
     return [
-        [*common, "-Q", queues["cpu"], "--pool", "prefork", "--concurrency", "1",
+        [*common, "-Q", queues["cpu"], "--pool", "prefork",
+         "--concurrency", str(max(1, min(CPU_CHILDREN, os.cpu_count() or 1))),
          "-n", "cpu@%h", "-B", "--schedule", schedule],
         [*common, "-Q", queues["gpu"], "--pool", "solo", "-n", "gpu@%h"],
     ]
