@@ -42,24 +42,26 @@ Rgb = tuple[int, int, int]
 @dataclass(frozen=True)
 class Material:
     """A surface: texture style ``name``, duotone ``dark``/``light`` (sRGB 0–255), texture
-    scale ``ppu`` (texture px per world unit, a product depth), ``gloss`` 0–1 (reflection)."""
+    scale ``ppu`` (texture px per world unit, a product depth), ``gloss`` 0–1 (reflection),
+    ``contrast`` 0–1: the share of the texture's deviation from its mean that is kept."""
 
     name: str
     dark: Rgb
     light: Rgb
     ppu: float
     gloss: float
+    contrast: float = 1.0
 
 
 MATERIALS: dict[str, Material] = {
     m.name: m
     for m in (
-        Material("marble", (112, 110, 108), (240, 238, 234), 330, 0.30),
+        Material("marble", (112, 110, 108), (240, 238, 234), 330, 0.30, 0.55),
         Material("oak", (98, 64, 38), (204, 158, 110), 360, 0.10),
         Material("linen", (168, 156, 138), (236, 226, 208), 420, 0.0),
-        Material("concrete", (96, 96, 94), (206, 204, 200), 300, 0.05),
+        Material("concrete", (96, 96, 94), (206, 204, 200), 300, 0.05, 0.55),
         Material("terrazzo", (92, 88, 84), (236, 230, 222), 330, 0.16),
-        Material("paper", (186, 184, 180), (246, 245, 241), 300, 0.03),
+        Material("paper", (186, 184, 180), (246, 245, 241), 300, 0.03, 0.35),
     )
 }
 
@@ -134,6 +136,9 @@ def _surface(cam: Camera, rows: Rows, studio: StudioSet, texture: Texture, seed:
         row, col = texture_coords(cam, rows.depth[r0:r1], rows.v[r0:r1], ppu, -u, v0)
         if arr.ndim == 2:
             grey = ndimage.map_coordinates(arr, [row, col], order=1, mode="mirror") / 255
+            if mat.contrast != 1:
+                mean = float(grey.mean())
+                grey = mean + (grey - mean) * mat.contrast
             rgb = (np.array(mat.dark, np.float32) * (1 - grey[..., None])
                    + np.array(mat.light, np.float32) * grey[..., None])  # fmt: skip
         else:
@@ -145,12 +150,27 @@ def _surface(cam: Camera, rows: Rows, studio: StudioSet, texture: Texture, seed:
     return out, versions
 
 
+#: Bounds of the harmoniser's effect on a product's mean colour: each channel's gain within
+#: ±MAX_GAIN, and the channels' gains within MAX_TINT of each other (a tint, not a recolour).
+MAX_GAIN, MAX_TINT = 0.1, 0.05
+
+
 def harmonise_product(
-    model: Any, scene: np.ndarray, product: np.ndarray, at: tuple[int, int], strength: float = 1.0
+    model: Any,
+    scene: np.ndarray,
+    product: np.ndarray,
+    at: tuple[int, int],
+    strength: float = 1.0,
+    *,
+    max_gain: float = MAX_GAIN,
+    max_tint: float = MAX_TINT,
 ) -> tuple[np.ndarray, list[float]]:
     """``product`` (uint8 RGBA (h, w, 4), placed at ``at`` px on ``scene``, uint8 (H, W, 3))
     with the colour transform the harmoniser ``model`` predicts for it in that scene, scaled
-    by ``strength`` 0–1. Returns the new RGBA and the per-channel mean gain it applied."""
+    by ``strength`` 0–1 and further, if needed, so that the product's mean colour changes by
+    at most ``max_gain`` per channel and ``max_tint`` between channels (shares, 0–1): the
+    product stays the colour the merchant sells. Returns the new RGBA and the per-channel
+    gain of its mean colour."""
     from gan_imaging.core.gan.harmonise import predict_transform, transform_pixels
 
     h_img, w_img = scene.shape[:2]
@@ -158,20 +178,31 @@ def harmonise_product(
     mask = np.zeros((h_img, w_img), np.float32)
     x0, y0 = max(0, at[0]), max(0, at[1])
     x1, y1 = min(w_img, at[0] + product.shape[1]), min(h_img, at[1] + product.shape[0])
-    if x1 <= x0 or y1 <= y0:
+    solid = product[..., 3] > 128
+    if x1 <= x0 or y1 <= y0 or not solid.any():
         return product, [1.0, 1.0, 1.0]
     crop = product[y0 - at[1] : y1 - at[1], x0 - at[0] : x1 - at[0]].astype(np.float32)
     a = crop[..., 3:4] / 255
     comp[y0:y1, x0:x1] = comp[y0:y1, x0:x1] * (1 - a) + crop[..., :3] * a
     mask[y0:y1, x0:x1] = a[..., 0]
     params = predict_transform(model, comp.astype(np.uint8), mask)
-    rgb = transform_pixels(params, product[..., :3], strength)
-    solid = product[..., 3] > 128
-    before = product[..., :3][solid].astype(np.float32).mean(axis=0) if solid.any() else None
-    after = rgb[solid].astype(np.float32).mean(axis=0) if solid.any() else None
-    gain = [1.0, 1.0, 1.0] if before is None or after is None else \
-        [round(float(g), 4) for g in after / np.maximum(before, 1.0)]
-    return np.concatenate([rgb, product[..., 3:4]], axis=2), gain
+    sample = product[..., :3][solid][::7][None]  # (1, n, 3): enough pixels for a mean
+    before = sample[0].astype(np.float32).mean(axis=0).clip(1, None)
+
+    def gains(s: float) -> np.ndarray:
+        after = transform_pixels(params, sample, s)[0].astype(np.float32).mean(axis=0)
+        return np.asarray(after / before, np.float32)
+
+    s = float(np.clip(strength, 0, 1))
+    for _ in range(4):  # the transform is close to linear in s: shrink until within bounds
+        g = gains(s)
+        over = max(float(np.abs(g - 1).max()) / max_gain,
+                   float(g.max() / g.min() - 1) / max_tint)  # fmt: skip
+        if over <= 1.0:
+            break
+        s *= 0.95 / over
+    rgb = transform_pixels(params, product[..., :3], s)
+    return np.concatenate([rgb, product[..., 3:4]], axis=2), [round(float(x), 4) for x in gains(s)]
 
 
 def render_studio(
@@ -185,7 +216,7 @@ def render_studio(
     light: str = "left",
     edges: Collection[str] = (),
     harmoniser: Any = None,
-    harmonise_strength: float = 0.8,
+    harmonise_strength: float = 1.0,
 ) -> tuple[Image.Image, dict[str, Any]]:
     """The product ``cutout`` (RGBA, cropped to it) in studio set ``set_name`` (a key of
     :data:`SETS`) at ``size`` (w, h px), seen from camera preset ``camera_name`` (see
