@@ -53,7 +53,8 @@ def marble(rng: np.random.Generator, size: int = 512) -> np.ndarray:
     veins = np.abs(np.sin((xx * 1.0 + yy * 1.6) * 5.0 + turb * 3.0))
     fine = np.abs(np.sin((xx * 2.1 - yy * 0.7) * 5.0 + fbm(rng, size, 4, 7, 0.6) * 6.0))
     v = (1 - veins) ** 10 * 0.45 + (1 - veins) ** 3 * 0.08 + (1 - fine) ** 24 * 0.25
-    ground = 0.84 + 0.08 * (fbm(rng, size, 2, 5) - 0.5)
+    # Clouded at two scales (the scenes soften it): broad drifts and a finer mottle.
+    ground = 0.8 + 0.3 * (fbm(rng, size, 2, 5) - 0.5) + 0.22 * (fbm(rng, size, 12, 4) - 0.5)
     return _u8(ground - v)
 
 
@@ -97,9 +98,10 @@ def linen(rng: np.random.Generator, size: int = 512) -> np.ndarray:
 
 
 def concrete(rng: np.random.Generator, size: int = 512) -> np.ndarray:
-    """Smooth cast concrete: cloudy mottling, fine grain and scattered air pores."""
-    base = 0.6 + 0.16 * (fbm(rng, size, 3, 7, 0.6) - 0.5)
-    grain = 0.05 * (rng.random((size, size)).astype(np.float32) - 0.5)
+    """Smooth cast concrete: cloudy mottling, fine grain and scattered air pores (drawn with
+    strong contrast; the scenes soften it, see ``studio_scene.MATERIALS``)."""
+    base = 0.58 + 0.3 * (fbm(rng, size, 3, 7, 0.6) - 0.5)
+    grain = 0.1 * (rng.random((size, size)).astype(np.float32) - 0.5)
     pores = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(pores)
     for _ in range(260):
@@ -132,11 +134,12 @@ def terrazzo(rng: np.random.Generator, size: int = 512) -> np.ndarray:
 
 
 def paper(rng: np.random.Generator, size: int = 512) -> np.ndarray:
-    """Seamless backdrop paper: near-flat with faint fibres and a soft large-scale tooth."""
+    """Seamless backdrop paper: fibres and a soft large-scale tooth (drawn with strong
+    contrast; the scenes show it nearly flat, see ``studio_scene.MATERIALS``)."""
     fib = Image.fromarray(_u8(rng.random((size, size)))).filter(ImageFilter.GaussianBlur(1.2))
     f = np.asarray(fib, np.float32) / 255
     tooth = fbm(rng, size, 6, 5)
-    return _u8(0.72 + 0.35 * (f - 0.5) + 0.05 * (tooth - 0.5))
+    return _u8(0.6 + 0.9 * (f - 0.5) + 0.25 * (tooth - 0.5))
 
 
 MATERIALS: dict[str, Callable[[np.random.Generator, int], np.ndarray]] = {

@@ -16,6 +16,13 @@ WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 BUNDLED: dict[str, str] = {
     "brick": "texture_brick",
     "gravel": "texture_gravel",
+    # Studio materials (procedural exemplars, see scripts/material_exemplars.py).
+    "marble": "texture_marble",
+    "oak": "texture_oak",
+    "linen": "texture_linen",
+    "concrete": "texture_concrete",
+    "terrazzo": "texture_terrazzo",
+    "paper": "texture_paper",
 }
 
 

@@ -1,4 +1,9 @@
-"""Product renders: a marketplace packshot, a transparent cutout and scenes on GAN backdrops.
+"""Product renders: a marketplace packshot, a transparent cutout and scenes.
+
+A scene style is either a studio set of :data:`~gan_imaging.core.vision.studio_scene.SETS`
+(a floor or table in perspective meeting a wall or a sweep, texture-GAN materials, a key
+light with its shadow and reflection, a learned colour harmonisation) or, as before, the
+name of a texture style that fills the frame behind the product (``"brick"``, ``"gravel"``).
 
 The product's pixels always come from the merchant's photo (cut out, scaled, at most a
 bounded colour gain in scenes); generation is used only for what surrounds it.
@@ -11,6 +16,11 @@ Models arrive through ``ctx.models`` so the Django layer can inject a shop's own
 * ``"upscale"``: ``callable(image: PIL RGB, scale: int 2–4) -> PIL RGB`` for products too small
   for the packshot's minimum size. Default: Lanczos. Which one ran is in the packshot's meta.
 * ``"cutout"``: a loaded :class:`~gan_imaging.core.vision.segnet.SegModel` (default: bundled).
+* ``"harmoniser"``: a loaded :class:`~gan_imaging.core.gan.harmonise.HarmoniserModel` for
+  studio scenes (default: bundled).
+
+Studio sets ask ``"backdrop"`` for their materials by name (``"marble"``, ``"oak"``...): a
+grey ``"L"`` image is coloured with the material's duotone, an RGB one is used as it is.
 """
 
 from __future__ import annotations
@@ -32,11 +42,15 @@ from gan_imaging.core.vision.compose import duotone, palette_for, render_scene
 from gan_imaging.core.vision.cutout import METHODS, cutout
 from gan_imaging.core.vision.integrity import check_integrity
 from gan_imaging.core.vision.packshot import extract_product, render_packshot
+from gan_imaging.core.vision.studio import CAMERAS, LIGHTS
+from gan_imaging.core.vision.studio_scene import SETS, render_studio
 
-VERSION = "renders-2"
+VERSION = "renders-3"
 OUTPUTS = ("packshot", "cutout", "scenes")
 #: Photos are reduced to this long side (px) before cutting out: packshots never need more.
 WORK_SIDE = 2048
+#: Camera heights ``"auto"`` gives the scene aspects in turn (several per product).
+AUTO_CAMERAS = ("eye", "high", "low")
 
 Backdrop = Callable[[str, int, int, int], Image.Image]
 
@@ -58,8 +72,14 @@ class RenderSpec(Spec):
     ``outputs``: any of ``"packshot"`` (JPEG on ``background``, product box = ``fill`` 0.5–1 of
     the square side, side ``min_long_side``–``max_long_side`` px, 500–4000), ``"cutout"``
     (transparent product in each of ``cutout_formats``: png, webp) and ``"scenes"`` (for each
-    aspect in ``scene_aspects`` × style in ``scene_styles`` × ``variants`` 1–8: the product on
-    a generated backdrop, long side ``scene_long_side`` px 256–4096, in ``scene_format``).
+    aspect in ``scene_aspects`` × style in ``scene_styles`` × camera in ``scene_cameras`` ×
+    ``variants`` 1–8: the product in a generated scene, long side ``scene_long_side`` px
+    256–4096, in ``scene_format``). A style is a studio set (``"marble-table"``,
+    ``"oak-floor"``, ``"terrazzo-floor"``, ``"concrete-loft"``, ``"paper-sweep"``,
+    ``"linen-sweep"``) or a texture name that fills the frame (``"brick"``, ``"gravel"``).
+    ``scene_cameras``: ``"high"``, ``"eye"``, ``"low"`` (the horizon at 20, 40, 58 % of the
+    height from the top) or ``"auto"`` (one per aspect in turn); ``scene_light``: the key
+    light of studio sets, ``"left"``, ``"right"`` or ``"front"``.
     ``shadow`` adds a contact shadow to the packshot (off for marketplace export: the
     background is then not pure white). Qualities are encoder qualities 1–100.
     ``cutout_method``: ``"auto"``, ``"alpha"``, ``"plain"`` or ``"network"``.
@@ -75,7 +95,9 @@ class RenderSpec(Spec):
     background: str = "#ffffff"
     cutout_formats: tuple[str, ...] = ("png", "webp")
     scene_aspects: tuple[str, ...] = ("1:1", "4:5", "16:9")
-    scene_styles: tuple[str, ...] = ("brick", "gravel")
+    scene_styles: tuple[str, ...] = ("marble-table", "paper-sweep")
+    scene_cameras: tuple[str, ...] = ("auto",)
+    scene_light: str = "left"
     variants: int = 1
     scene_long_side: int = 1200
     scene_format: str = "webp"
@@ -124,6 +146,19 @@ class RenderSpec(Spec):
                     gettext_noop('Scene style %(style)s must be a style name such as "brick".'),
                     params={"style": repr(s)},
                 )
+        if not self.scene_cameras:
+            raise SpecError(gettext_noop("Choose at least one scene camera height."))
+        for c in self.scene_cameras:
+            if c != "auto" and c not in CAMERAS:
+                raise SpecError(
+                    gettext_noop("Unknown scene camera %(camera)s; choose from %(choices)s."),
+                    params={"camera": repr(c), "choices": ", ".join(("auto", *CAMERAS))},
+                )
+        if self.scene_light not in LIGHTS:
+            raise SpecError(
+                gettext_noop("Unknown scene light %(light)s; choose from %(choices)s."),
+                params={"light": repr(self.scene_light), "choices": ", ".join(LIGHTS)},
+            )
         _int("variants", self.variants, 1, 8)
         _int("scene_long_side", self.scene_long_side, 256, 4096)
         if self.scene_format not in ("webp", "jpeg"):
@@ -139,7 +174,8 @@ class RenderSpec(Spec):
                 params={"choices": ", ".join(METHODS), "method": repr(self.cutout_method)},
             )
         object.__setattr__(self, "fill", float(f))
-        for name in ("outputs", "cutout_formats", "scene_aspects", "scene_styles"):
+        for name in ("outputs", "cutout_formats", "scene_aspects", "scene_styles",
+                     "scene_cameras"):
             object.__setattr__(self, name, tuple(dict.fromkeys(getattr(self, name))))
 
 
@@ -231,6 +267,22 @@ def run(image: Image.Image, spec: RenderSpec, ctx: Context) -> list[Output]:
     return outputs
 
 
+def bundled_texture(material: str, width: int, height: int, seed: int) -> Image.Image:
+    """A grey ``"L"`` field of the bundled texture GAN ``material`` (its version in ``info``)."""
+    from gan_imaging.core.gan import bundled_path, get_model, sample_texture, to_uint8
+
+    model = get_model(bundled_path(material))
+    im = Image.fromarray(to_uint8(sample_texture(model, width, height, seed=seed))[..., 0], "L")
+    im.info["model_version"] = model.model_version
+    return im
+
+
+def _harmoniser(ctx: Context) -> Any:
+    from gan_imaging.core.gan.harmonise import get_model
+
+    return ctx.models.get("harmoniser") or get_model()
+
+
 def _scenes(
     rgba: Image.Image,
     spec: RenderSpec,
@@ -238,39 +290,61 @@ def _scenes(
     cut_meta: dict[str, Any],
     edges: tuple[str, ...] = (),
 ) -> list[Output]:
-    """One scene per aspect × style × variant; a product cut by the photo's ``edges`` is
-    anchored to the scene's frame there, with no shadow under the cut (meta ``placement``)."""
-    backdrop: Backdrop = ctx.models.get("backdrop") or bundled_backdrop
-    jobs = [(a, s, v) for a in spec.scene_aspects for s in spec.scene_styles
-            for v in range(spec.variants)]  # fmt: skip
+    """One scene per aspect × style × camera × variant; a product cut by the photo's
+    ``edges`` is anchored to the scene's frame there, with no shadow under the cut (meta
+    ``placement``). Studio sets record their camera, light, horizon row, materials and
+    harmoniser in the meta."""
+    injected = ctx.models.get("backdrop")
+    backdrop: Backdrop = injected or bundled_backdrop
+    texture: Backdrop = injected or bundled_texture
+    jobs = [(i, a, s, c, v) for i, a in enumerate(spec.scene_aspects) for s in spec.scene_styles
+            for c in spec.scene_cameras for v in range(spec.variants)]  # fmt: skip
     fmt = spec.scene_format
+    q = _quality(spec, fmt)
     outputs: list[Output] = []
-    for n, (aspect, style, variant) in enumerate(jobs, 1):
+    for n, (i, aspect, style, cam, variant) in enumerate(jobs, 1):
         w, h = scene_size(aspect, spec.scene_long_side)
         seed = (ctx.seed + variant) % 2**31
-        bg = backdrop(style, w, h, seed)
-        version = str(bg.info.get("model_version") or _backdrop_version(backdrop, style))
-        if bg.mode == "L":  # a grey texture model: colour it like the bundled styles
-            bg = duotone(np.asarray(bg), *palette_for(style))
-        if bg.size != (w, h):
-            bg = bg.resize((w, h), Image.Resampling.LANCZOS)
-        scene, placement = render_scene(rgba, bg.convert("RGB"), edges=edges)
-        q = _quality(spec, fmt)
+        cam = AUTO_CAMERAS[(i + variant) % len(AUTO_CAMERAS)] if cam == "auto" else cam
+        meta: dict[str, Any] = {"seed": seed, "style": style, "aspect": aspect,
+                                "variant": variant, "cutout": cut_meta,
+                                "cut_edges": list(edges), "quality": q}  # fmt: skip
+        if style in SETS:
+            harmoniser = _harmoniser(ctx)
+            scene, placement = render_studio(rgba, style, (w, h), texture=texture, seed=seed,
+                                             camera_name=cam, light=spec.scene_light,
+                                             edges=edges, harmoniser=harmoniser)  # fmt: skip
+            versions = placement.pop("materials")
+            meta.update(camera=cam, light=spec.scene_light,
+                        backdrop_model=",".join(f"{k}={v}" for k, v in sorted(versions.items())),
+                        harmoniser=placement.pop("harmoniser"))  # fmt: skip
+        else:
+            bg = backdrop(style, w, h, seed)
+            meta["backdrop_model"] = str(bg.info.get("model_version")
+                                         or _backdrop_version(backdrop, style))  # fmt: skip
+            if bg.mode == "L":  # a grey texture model: colour it like the bundled styles
+                bg = duotone(np.asarray(bg), *palette_for(style))
+            if bg.size != (w, h):
+                bg = bg.resize((w, h), Image.Resampling.LANCZOS)
+            scene, placement = render_scene(rgba, bg.convert("RGB"), edges=edges)
         data = encode(scene, fmt, quality=q)
-        key = f"scene-{aspect.replace(':', 'x')}-{style}-{variant}.{get_format(fmt).ext}"
-        meta = {"seed": seed, "style": style, "aspect": aspect, "variant": variant,
-                "backdrop_model": version, "cutout": cut_meta, "cut_edges": list(edges),
-                "placement": placement, "quality": q}  # fmt: skip
+        tag = f"-{cam}" if len(spec.scene_cameras) > 1 else ""
+        key = f"scene-{aspect.replace(':', 'x')}-{style}{tag}-{variant}.{get_format(fmt).ext}"
+        meta["placement"] = placement
         outputs.append(Output(key, data, fmt, w, h, meta))
         ctx.progress(0.45 + 0.55 * n / len(jobs))
     return outputs
 
 
 def _models(spec: RenderSpec) -> list[tuple[str, str]]:
-    """Cutout always; the texture styles for scenes; the upscalers for small products."""
+    """Cutout always; the texture styles (a studio set's materials) for scenes; the
+    upscalers for small products."""
     models = [("cutout", "default"), ("sr", "x2"), ("sr", "x4")]
     if "scenes" in spec.outputs:
-        models += [("texture", style) for style in spec.scene_styles]
+        for style in spec.scene_styles:
+            studio = SETS.get(style)
+            names = dict.fromkeys((studio.floor, studio.wall)) if studio else (style,)
+            models += [("texture", name) for name in names]
     return models
 
 

@@ -63,7 +63,7 @@ def camera(name: str, width: int, height: int, base: float = 0.88) -> Camera:
     """The preset ``name`` of :data:`CAMERAS` for a ``width`` × ``height`` px scene."""
     if name not in CAMERAS:
         raise SpecError(
-            gettext_noop("Unknown camera height %(camera)s; choose from %(choices)s."),
+            gettext_noop("Unknown scene camera %(camera)s; choose from %(choices)s."),
             params={"camera": repr(name), "choices": ", ".join(CAMERAS)},
         )
     return Camera(width, height, CAMERAS[name], base=base)
