@@ -18,6 +18,7 @@ thread. Ends with ``RESULT harmonise_gain=… scene_s=… materials=…``.
 from __future__ import annotations
 
 import argparse
+import io
 import statistics
 import sys
 import time
@@ -32,7 +33,6 @@ if __package__ in (None, ""):
 from gan_imaging.core.gan import BUNDLED, bundled_path  # noqa: E402
 from gan_imaging.core.gan.harmonise import get_model  # noqa: E402
 from gan_imaging.core.gan.harmonise_train import evaluate, load_corpus  # noqa: E402
-from gan_imaging.core.imaging.decode import decode  # noqa: E402
 from gan_imaging.core.pipelines import Context  # noqa: E402
 from gan_imaging.core.pipelines.renders import RenderSpec, _scenes  # noqa: E402
 from gan_imaging.core.vision.cutout import cutout  # noqa: E402
@@ -99,7 +99,7 @@ def main() -> None:
                           scene_long_side=600)  # fmt: skip
         (out,) = _scenes(rgba, look, Context(seed=i), {}, edges)
         tile = Image.new("RGB", (600, 620), (255, 255, 255))
-        scene = decode(out.data).image.convert("RGB")
+        scene = Image.open(io.BytesIO(out.data)).convert("RGB")
         tile.paste(scene, ((600 - scene.width) // 2, 0))
         ImageDraw.Draw(tile).text((5, 604), f"{studio} / {cam} / {light} / {aspect}",
                                   fill=(0, 0, 0))  # fmt: skip
