@@ -5,11 +5,14 @@ Three paths, chosen by :func:`cutout` with ``method="auto"``:
 * ``"alpha"``: the upload already has transparency (a PNG/WebP cutout): its alpha is the matte.
 * ``"plain"``: white, grey or coloured studio backdrops (≥ 90 % of the image border, 80 % for
   white or light grey backdrops, within a small distance of the border's median colour).
-  A colour model of the backdrop: only
-  backdrop-like regions connected to the border count as background (light parts inside the
-  product stay opaque); edge alpha solves ``I = a·F + (1 − a)·B`` with the nearby product
-  colour F. Fast: about 0.1 s per megapixel. Where the product is nearly the backdrop's
-  colour (white on white) the network's matte fills in, inside the colour model's product box.
+  A colour model of the backdrop (:mod:`.plainmatte`): a flood from the border through
+  backdrop-coloured pixels that stops at edges, so a light product's outline keeps its body;
+  enclosed backdrop (a handle's hole, an arm–torso gap) removed; edge alpha solves
+  ``I = a·F + (1 − a)·B`` with the nearby product colour F. With ``method="auto"`` the
+  network's matte judges the enclosed regions, lets the flood cross soft cast shadows, and
+  fills in where the product is nearly the backdrop's colour (white on white), limited to
+  its parts that overlap what the colour model found. About 0.15 s per megapixel plus the
+  network's pass.
 * ``"network"``: anything else. The bundled tiny U-Net (:mod:`.segnet`) sees the photo squashed
   to its input size (160 px); its probability is upsampled and refined with a guided filter on
   the full-resolution image (≤ 1024 px working size), which snaps soft edges to image edges.
@@ -25,6 +28,7 @@ from PIL import Image
 from scipy import ndimage
 
 from gan_imaging.core.errors import SpecError, gettext_noop
+from gan_imaging.core.vision.plainmatte import PLAIN_TOLERANCE, border_colour, plain_matte
 
 if TYPE_CHECKING:  # torch loads only when the network path runs (thumbnail workers stay light)
     from gan_imaging.core.vision.segnet import SegModel
@@ -35,7 +39,6 @@ METHODS = ("auto", "alpha", "plain", "network")
 #: model shots on white are cut by the frame along a side or two.
 PLAIN_SHARE = 0.9
 PLAIN_SHARE_LIGHT = 0.8
-_PLAIN_TOLERANCE = 24.0  # max channel difference (0–255) still counted as backdrop
 _REFINE_SIDE = 1024  # px, long side of the guided-filter working image
 
 
@@ -56,57 +59,6 @@ class Matte:
     def box(self, threshold: int = 8) -> tuple[int, int, int, int] | None:
         """(left, top, right, bottom) px of alpha ≥ ``threshold`` (0–255); None if empty."""
         return self.alpha.point(lambda v: 255 if v >= threshold else 0).getbbox()
-
-
-def border_colour(rgb: np.ndarray) -> tuple[tuple[int, int, int], float, np.ndarray]:
-    """Median colour of the image border (outer 1 %, ≥ 2 px), the share 0–1 of border pixels
-    within the plain tolerance of it, and the border pixels' distances (0–255)."""
-    h, w = rgb.shape[:2]
-    b = max(2, round(0.01 * min(h, w)))
-    band = np.concatenate([
-        rgb[:b].reshape(-1, 3), rgb[-b:].reshape(-1, 3),
-        rgb[:, :b].reshape(-1, 3), rgb[:, -b:].reshape(-1, 3),
-    ])  # fmt: skip
-    med = np.median(band, axis=0)
-    dist = np.abs(band.astype(np.float32) - med).max(axis=1)
-    colour = (int(med[0]), int(med[1]), int(med[2]))
-    return colour, float((dist <= _PLAIN_TOLERANCE).mean()), dist
-
-
-def plain_matte(rgb: np.ndarray, background: tuple[int, int, int], noise: float) -> np.ndarray:
-    """Soft matte uint8 (H, W) for ``rgb`` uint8 (H, W, 3) on a plain ``background`` colour.
-
-    ``noise``: the border's 95th-percentile distance from the backdrop colour (0–255). Pixels
-    connected to the border and within ``noise`` + a margin of the backdrop are background;
-    pixels more than 2 px inside the rest are product. In the band between, alpha is the
-    pixel's position on the line from the backdrop colour to the nearby product colour
-    (the compositing equation ``I = a·F + (1 − a)·B`` solved for ``a``), or a ramp of the
-    distance where the product's colour is too close to the backdrop's to tell.
-    """
-    bg = np.array(background, np.float32)
-    diff = rgb.astype(np.float32) - bg
-    d = np.abs(diff).max(axis=2)
-    lo = float(np.clip(1.5 * noise + 4, 6, 30))
-    hi = lo + 24
-    labels, _n = ndimage.label(d < hi)
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    backdrop = np.isin(labels, edge[edge > 0])
-    core = ndimage.binary_erosion(~backdrop, iterations=2, border_value=1)
-    ramp = np.clip((d - lo) / (hi - lo), 0, 1)
-    alpha = np.where(backdrop, ramp, 1.0).astype(np.float32)
-    band = ~core & (d >= lo)
-    if band.any():
-        # Local product colour: mean of core pixels within 4 px (normalised convolution).
-        weight = ndimage.uniform_filter(core.astype(np.float32), size=9, mode="nearest")
-        fg = np.stack(
-            [ndimage.uniform_filter(np.where(core, diff[..., c], 0), size=9, mode="nearest")
-             for c in range(3)], axis=2)  # fmt: skip
-        fg = fg[band] / np.maximum(weight[band], 1e-6)[:, None]
-        norm2 = (fg * fg).sum(axis=1)
-        proj = np.clip((diff[band] * fg).sum(axis=1) / np.maximum(norm2, 1e-6), 0, 1)
-        usable = (weight[band] > 0.05) & (norm2 > (2 * hi) ** 2)
-        alpha[band] = np.where(usable, proj, np.where(backdrop[band], ramp[band], 1.0))
-    return (alpha * 255 + 0.5).astype(np.uint8)
 
 
 def _box_mean(a: np.ndarray, r: int) -> np.ndarray:
@@ -180,9 +132,7 @@ def drop_specks(alpha: np.ndarray, share: float = SPECK_SHARE) -> np.ndarray:
     return out
 
 
-def cutout(
-    image: Image.Image, *, method: str = "auto", model: SegModel | None = None
-) -> Matte:
+def cutout(image: Image.Image, *, method: str = "auto", model: SegModel | None = None) -> Matte:
     """The product's matte in ``image`` (RGB or RGBA, any size ≥ 1 px).
 
     ``method``: ``"auto"`` (alpha if the image has transparency, else plain if the border is
@@ -206,12 +156,13 @@ def cutout(
     colour, share, dist = border_colour(rgb)
     needed = PLAIN_SHARE_LIGHT if min(colour) >= 235 else PLAIN_SHARE
     if method == "plain" or (method == "auto" and share >= needed):
-        noise = float(np.percentile(dist[dist <= _PLAIN_TOLERANCE], 95)) if share > 0 else 0.0
-        alpha_np = plain_matte(rgb, colour, noise)
+        noise = float(np.percentile(dist[dist <= PLAIN_TOLERANCE], 95)) if share > 0 else 0.0
         if method == "plain":
+            alpha_np = plain_matte(rgb, colour, noise)
             return Matte(Image.fromarray(alpha_np, "L"), "plain", colour, share)
         seg = _model(model)
-        alpha_np = fill_low_contrast(alpha_np, network_matte(rgb_im, seg))
+        net = network_matte(rgb_im, seg)
+        alpha_np = fill_low_contrast(plain_matte(rgb, colour, noise, net), net)
         return Matte(Image.fromarray(alpha_np, "L"), "plain", colour, share, seg.model_version)
     seg = _model(model)
     alpha_np = network_matte(rgb_im, seg)
@@ -228,19 +179,37 @@ def _model(model: SegModel | None) -> SegModel:
 
 def fill_low_contrast(plain: np.ndarray, net: np.ndarray) -> np.ndarray:
     """Add the network's matte where the backdrop colour model cannot see the product (a white
-    sneaker on white): uint8 (H, W) mattes in, their union out, with the network's matte eroded
-    by its own edge uncertainty (1/160 of the long side) so the crisp colour-model edges win,
-    and limited to the colour model's product box (+2 %) so stray detections add nothing."""
-    box = Image.fromarray(plain).point(lambda v: 255 if v >= 128 else 0).getbbox()
-    if box is None:
-        return plain
+    sneaker on white, a light-grey card's body): uint8 (H, W) mattes in, their union out.
+
+    The network's matte is eroded by its own edge uncertainty (1/160 of the long side) so the
+    crisp colour-model edges win, and only its parts (alpha ≥ 128, 8-connected) that overlap
+    the colour model's product count, so stray detections elsewhere add nothing. Nothing is
+    added inside the colour model's enclosed background (a handle's hole it judged backdrop:
+    the small net tends to fill those in). When the colour model finds nothing at all, the
+    network's matte is the answer."""
+    solid = plain >= 128
+    if not solid.any():
+        return net
     h, w = plain.shape
     k = max(1, round(max(h, w) / 160))
     grown = ndimage.grey_erosion(net, size=(2 * k + 1, 2 * k + 1))
-    m = round(0.02 * max(h, w))
-    gate = np.zeros_like(plain)
-    gate[max(0, box[1] - m) : box[3] + m, max(0, box[0] - m) : box[2] + m] = 255
-    out: np.ndarray = np.maximum(plain, np.minimum(grown, gate))
+    labels, n = ndimage.label(grown >= 128, structure=np.ones((3, 3), bool))
+    if n == 0:
+        return plain
+    keep = np.unique(labels[solid & (labels > 0)])
+    gate = ndimage.binary_dilation(np.isin(labels, keep), iterations=k + 1)
+    gate &= ~ndimage.binary_dilation(enclosed_background(plain), iterations=k)
+    out: np.ndarray = np.maximum(plain, np.where(gate, grown, 0)).astype(np.uint8)
+    return out
+
+
+def enclosed_background(alpha: np.ndarray) -> np.ndarray:
+    """Bool (H, W): the background (alpha < 128) of a uint8 matte that is not 4-connected to
+    the image's border: a hole in the product."""
+    bg = alpha < 128
+    labels, _n = ndimage.label(bg)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    out: np.ndarray = bg & ~np.isin(labels, edge)
     return out
 
 

@@ -80,6 +80,54 @@ class TinyUNet(nn.Module):
         return out
 
 
+def _copy_block(old: nn.Module, new: nn.Module, in_map: torch.Tensor) -> None:
+    """Copy ``old``'s two conv + BN layers (a :func:`_block`) into the leading output channels
+    of ``new``; input channel k of ``old`` reads channel ``in_map[k]`` of ``new``. The old
+    channels get zero weights from the new ones, so they compute what they computed before."""
+    assert isinstance(old, nn.Sequential) and isinstance(new, nn.Sequential)
+    for i in (0, 3):
+        conv_old, conv_new = old[i], new[i]
+        bn_old, bn_new = old[i + 1], new[i + 1]
+        assert isinstance(conv_old, nn.Conv2d) and isinstance(conv_new, nn.Conv2d)
+        assert isinstance(bn_old, nn.BatchNorm2d) and isinstance(bn_new, nn.BatchNorm2d)
+        o = conv_old.out_channels
+        conv_new.weight[:o] = 0
+        conv_new.weight[:o, in_map] = conv_old.weight
+        for name in ("weight", "bias", "running_mean", "running_var"):
+            getattr(bn_new, name)[:o] = getattr(bn_old, name)
+        tracked = bn_old.num_batches_tracked
+        if tracked is not None and bn_new.num_batches_tracked is not None:
+            bn_new.num_batches_tracked.copy_(tracked)
+        in_map = torch.arange(o)
+
+
+@torch.no_grad()
+def widen(net: TinyUNet, *, width: int, max_width: int) -> TinyUNet:
+    """A wider :class:`TinyUNet` (same levels) that computes exactly what ``net`` computes:
+    ``net``'s weights fill the leading channels of every layer and the new channels start
+    with no influence on the old ones (Net2Net-style growth, so fine-tuning starts from the
+    trained net). Every level must be at least as wide as before."""
+    levels = len(net.widths)
+    out = TinyUNet(width=width, levels=levels, max_width=max_width)
+    if any(n < o for n, o in zip(out.widths, net.widths, strict=True)):
+        raise ValueError(f"widen: {out.widths} is narrower than {net.widths} somewhere")
+    for i, (old, new) in enumerate(zip(net.down, out.down, strict=True)):
+        _copy_block(old, new, torch.arange(3 if i == 0 else net.widths[i - 1]))
+    c_old, c_new = net.widths[-1], out.widths[-1]
+    for j, (old, new) in enumerate(zip(net.up, out.up, strict=True)):
+        w_old = net.widths[levels - 2 - j]
+        in_map = torch.cat([torch.arange(c_old), c_new + torch.arange(w_old)])
+        _copy_block(old, new, in_map)
+        c_old, c_new = w_old, out.widths[levels - 2 - j]
+    head_old, head_new = net.head, out.head
+    assert isinstance(head_old, nn.Conv2d) and isinstance(head_new, nn.Conv2d)
+    head_new.weight.zero_()
+    head_new.weight[:, :c_old] = head_old.weight
+    assert head_old.bias is not None and head_new.bias is not None
+    head_new.bias.copy_(head_old.bias)
+    return out
+
+
 ARCHS: Registry[type[nn.Module]] = Registry("segmentation architecture")
 ARCHS.add("tiny_unet", TinyUNet)
 

@@ -52,10 +52,19 @@ def test_plain_backdrop_gives_a_soft_matte_close_to_the_truth():
     assert iou(alpha >= 128, truth) > 0.95
 
 
-def test_white_parts_inside_the_product_stay_opaque():
-    im, _ = disc(fg=(40, 40, 40), ring=True)  # a dark ring around a white hole
-    alpha = np.asarray(cutout(im).alpha)
-    assert alpha[50, 57] == 255  # enclosed white: not connected to the backdrop
+def test_a_rings_hole_showing_the_backdrop_is_removed():
+    im, truth = disc(fg=(40, 40, 40), ring=True)  # a dark ring around a hole
+    for method in ("auto", "plain"):
+        alpha = np.asarray(cutout(im, method=method).alpha)
+        assert alpha[50, 57] == 0  # enclosed backdrop: a hole, though not border-connected
+        assert iou(alpha >= 128, truth) > 0.95
+
+
+def test_light_parts_inside_the_product_that_differ_from_the_backdrop_stay_opaque():
+    im, _ = disc(fg=(40, 40, 40))
+    ImageDraw.Draw(im).ellipse((50, 40, 65, 60), fill=(215, 215, 215))  # a light label
+    alpha = np.asarray(cutout(im, method="plain").alpha)
+    assert alpha[50, 57] == 255
 
 
 def test_coloured_backdrop_is_removed_from_edge_colours():
@@ -145,3 +154,13 @@ def test_bundled_model_loads_and_is_small():
     meta = json.loads(segnet.BUNDLED_CUTOUT.with_suffix(".json").read_text())
     assert model.model_version == meta["model_version"]
     assert model.input_size == meta["input_size"]
+
+
+def test_widened_net_computes_what_the_narrow_one_did():
+    narrow = tiny_model().net
+    wide = segnet.widen(narrow, width=6, max_width=12).eval()
+    assert wide.widths == [6, 12, 12] and narrow.widths == [4, 8, 8]
+    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    assert torch.allclose(wide(x), narrow(x), atol=1e-5)
+    with pytest.raises(ValueError):
+        segnet.widen(narrow, width=2, max_width=12)
