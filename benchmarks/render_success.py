@@ -4,8 +4,8 @@ photos that show none?
     python benchmarks/render_success.py [--photos DIR] [--limit N] [--sheet PNG]
 
 Each photo goes the pipeline's way: decoded, reduced to ``renders.WORK_SIDE``, then
-:func:`~gan_imaging.core.vision.salient.find_product` (the ``auto`` cutout, then the salient
-fallback that ``cutout`` gets once wired), :func:`extract_product` and
+:func:`~gan_imaging.core.vision.cutout.cutout` (``method="auto"``, with its salient fallback:
+the call ``renders.run`` makes), :func:`extract_product` and
 :func:`render_packshot` (defaults: fill 0.85, 1000–2000 px). A photo *succeeds* when both
 return; *refused* when ``extract_product`` raises ``InvalidImageError`` ("No product could be
 found").
@@ -44,8 +44,8 @@ if __package__ in (None, ""):
 from gan_imaging.core.errors import InvalidImageError  # noqa: E402
 from gan_imaging.core.imaging.decode import decode  # noqa: E402
 from gan_imaging.core.pipelines.renders import WORK_SIDE  # noqa: E402
+from gan_imaging.core.vision.cutout import cutout  # noqa: E402
 from gan_imaging.core.vision.packshot import extract_product, render_packshot  # noqa: E402
-from gan_imaging.core.vision.salient import find_product  # noqa: E402
 from gan_imaging.core.vision.segnet import SegModel, get_model  # noqa: E402
 
 DEFAULT_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "products"
@@ -102,7 +102,7 @@ def attempt(image: Image.Image, model: SegModel) -> dict[str, Any]:
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
     t = time.perf_counter()
-    matte = find_product(image, model)
+    matte = cutout(image, model=model)
     cut_s = time.perf_counter() - t
     try:
         render_packshot(extract_product(image, matte))

@@ -28,14 +28,12 @@ mass inside it: star fields, textures and noise spread it); ``border`` ≤ :data
 (share 0–1 of the frame's edge pixels covered: more is a scene, not an object). Flat images
 are refused first. About 0.1–0.2 s for a 1 MP photo on one core.
 
-:func:`fallback` is the decision ``cutout`` makes with it, :func:`find_product` the whole
-``auto`` path with that decision (what the pipeline gets once wired).
+:func:`fallback` is the decision :func:`.cutout.cutout` makes with it on its ``auto`` path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -57,10 +55,6 @@ from gan_imaging.core.vision.saliency import (
     sharpness,
     solidity,
 )
-
-if TYPE_CHECKING:
-    from gan_imaging.core.vision.cutout import Matte
-    from gan_imaging.core.vision.segnet import SegModel
 
 WORK_SIDE = 200  # px, long side of the saliency / segmentation image
 EDGE_SIDE = 512  # px, long side of the edge-snapping image
@@ -330,19 +324,3 @@ def fallback(image: Image.Image, alpha: np.ndarray, method: str) -> tuple[np.nda
     if ok and (alpha >= 128).sum() >= FRAGMENT * (found.alpha >= 128).sum():
         return alpha, method
     return found.alpha, "salient"
-
-
-def find_product(image: Image.Image, model: SegModel | None = None) -> Matte:
-    """``cutout(image, method="auto", model=model)`` with :func:`fallback` on its colour
-    model and network paths: what the pipeline gets once the fallback is wired into
-    ``cutout``. Method ``"none"`` (an all-zero alpha) means refuse: ``extract_product``
-    raises its "No product could be found" error."""
-    from gan_imaging.core.vision.cutout import Matte, cutout
-
-    matte = cutout(image, model=model)
-    if matte.method not in ("plain", "network"):
-        return matte
-    alpha, method = fallback(image, np.asarray(matte.alpha), matte.method)
-    if method == matte.method:
-        return matte
-    return Matte(Image.fromarray(alpha, "L"), method, None, matte.plainness, matte.model_version)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from gan_imaging.core.errors import ModelError, SpecError
 from gan_imaging.core.vision import segnet
@@ -87,14 +87,56 @@ def test_rgba_upload_uses_its_own_alpha():
     assert np.array_equal(np.asarray(m.alpha) >= 128, truth)
 
 
-def test_busy_background_goes_to_the_network():
+def object_on_texture(size=(160, 120)):
+    """An orange bottle-like object on a mottled blue-green gradient (no plain border to key
+    on), and its ground-truth mask."""
+    w, h = size
+    rng = np.random.default_rng(0)
+    x = np.linspace(0, 1, w)[None, :, None]
+    y = np.linspace(0, 1, h)[:, None, None]
+    mottle = Image.fromarray(rng.integers(0, 256, (h, w), dtype=np.uint8)).filter(
+        ImageFilter.GaussianBlur(3))  # fmt: skip
+    bg = (np.array([60, 90, 140]) * (1 - x) + np.array([70, 140, 90]) * x + 30 * y
+          + np.asarray(mottle, np.float32)[..., None] * 0.25 - 32)  # fmt: skip
+    big = Image.new("L", (w * 4, h * 4), 0)
+    ImageDraw.Draw(big).ellipse((220, 120, 420, 410), fill=255)
+    cover = np.asarray(big.resize(size, Image.Resampling.BOX), np.float32)[..., None] / 255
+    rgb = cover * np.array([230, 120, 40]) + (1 - cover) * bg
+    return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)), cover[..., 0] >= 0.5
+
+
+def test_busy_background_goes_to_the_network_when_forced():
     rng = np.random.default_rng(0)
     im = Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8))
     model = tiny_model()
-    m = cutout(im, model=model)
+    m = cutout(im, method="network", model=model)
     alpha = np.asarray(m.alpha)
     assert m.method == "network" and m.model_version == model.model_version
     assert alpha.shape == (48, 64) and alpha.dtype == np.uint8
+
+
+def test_auto_finds_the_salient_object_where_the_network_fails():
+    im, truth = object_on_texture()
+    model = tiny_model()  # untrained: its matte is no product
+    m = cutout(im, model=model)
+    assert m.method == "salient" and m.background is None
+    assert m.model_version == model.model_version
+    assert iou(np.asarray(m.alpha) >= 128, truth) > 0.8
+
+
+def test_auto_refuses_photos_where_nothing_stands_out():
+    rng = np.random.default_rng(0)
+    stars = Image.new("RGB", (160, 120), (4, 4, 10))
+    d = ImageDraw.Draw(stars)
+    for x, y in rng.uniform(0, 1, (60, 2)) * (160, 120):
+        d.ellipse((x - 1, y - 1, x + 1, y + 1), fill=(220, 220, 200))
+    flat = Image.new("RGB", (160, 120), (128, 120, 110))
+    # Both have plain borders: the colour model's mattes (scattered specks, nothing) fail its
+    # check and the salient search finds nothing either.
+    for im in (stars, flat):
+        m = cutout(im, model=tiny_model())
+        assert m.method == "none" and np.asarray(m.alpha).max() == 0
+        assert cutout(im, method="plain").method == "plain"  # forced: no check
 
 
 def test_stray_parts_of_a_network_matte_are_dropped_with_their_fringe():
