@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 from torch.nn import functional as F
 
 from gan_imaging.core.errors import ModelError, gettext_noop
 from gan_imaging.core.gan.checkpoint import model_version, round_to_half
+from gan_imaging.core.gan.small_models import PathCache, save_small
 
 FORMAT = "gan_imaging.harmoniser/1"
 #: Side (px) of the square the net sees; composites are resized (not cropped) to it.
@@ -145,21 +144,10 @@ class HarmoniserModel:
 def save_model(model: HarmoniserModel, prefix: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Write ``<prefix>.safetensors`` (float16) and ``<prefix>.json``; returns both paths."""
     round_to_half(model.net)
-    base = Path(prefix)
-    base = base.with_suffix("") if base.suffix in (".safetensors", ".json") else base
-    base.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().cpu().half().contiguous() for k, v in model.net.state_dict().items()}
-    weights = base.with_name(base.name + ".safetensors")
-    sidecar = base.with_name(base.name + ".json")
-    meta = {"format": FORMAT, "model_version": model.model_version, "arch": "harmoniser",
+    meta = {"model_version": model.model_version, "arch": "harmoniser",
             "arch_kwargs": {"width": model.width}, "name": model.name, "input_size": SIZE,
-            "metrics": model.metrics, "info": model.info, "torch_version": torch.__version__,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"), "dtype": "float16",
-            "weights_file": weights.name}  # fmt: skip
-    save_file(tensors, str(weights), metadata={"format": FORMAT})
-    weights.chmod(0o644)
-    sidecar.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return weights, sidecar
+            "metrics": model.metrics, "info": model.info}  # fmt: skip
+    return save_small(model.net, prefix, meta, FORMAT)
 
 
 def load_model(path: str | os.PathLike[str] = BUNDLED_HARMONISER) -> HarmoniserModel:
@@ -198,17 +186,12 @@ def load_model(path: str | os.PathLike[str] = BUNDLED_HARMONISER) -> HarmoniserM
     return model
 
 
-_CACHE: dict[str, HarmoniserModel] = {}
-_LOCK = threading.Lock()
+_MODELS = PathCache(load_model)
 
 
 def get_model(path: str | os.PathLike[str] = BUNDLED_HARMONISER) -> HarmoniserModel:
     """:func:`load_model`, once per process and path."""
-    key = str(Path(path).resolve())
-    with _LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = load_model(path)
-        return _CACHE[key]
+    return _MODELS.get(path)
 
 
 @torch.no_grad()

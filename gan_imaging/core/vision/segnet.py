@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from gan_imaging.core.errors import ModelError, gettext_noop
 from gan_imaging.core.gan.checkpoint import model_version, round_to_half
+from gan_imaging.core.gan.small_models import PathCache, save_small
 from gan_imaging.core.registry import Registry
 
 FORMAT = "gan_imaging.segmentation/1"
@@ -155,33 +154,11 @@ def save_model(model: SegModel, prefix: str | os.PathLike[str]) -> tuple[Path, P
     """Write ``<prefix>.safetensors`` (float16) and ``<prefix>.json``; returns both paths.
     The in-memory weights are rounded to float16 first so the recorded version matches."""
     round_to_half(model.net)
-    base = Path(prefix)
-    base = base.with_suffix("") if base.suffix in (".safetensors", ".json") else base
-    base.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {
-        k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()).contiguous()
-        for k, v in model.net.state_dict().items()
-    }
-    weights = base.with_name(base.name + ".safetensors")
-    sidecar = base.with_name(base.name + ".json")
-    meta = {
-        "format": FORMAT,
-        "model_version": model.model_version,
-        "arch": model.arch,
-        "arch_kwargs": model.arch_kwargs,
-        "name": model.name,
-        "input_size": model.input_size,
-        "metrics": model.metrics,
-        "info": model.info,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "torch_version": torch.__version__,
-        "dtype": "float16",
-        "weights_file": weights.name,
-    }
-    save_file(tensors, str(weights), metadata={"format": FORMAT})
-    weights.chmod(0o644)
-    sidecar.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return weights, sidecar
+    meta = {"model_version": model.model_version, "arch": model.arch,
+            "arch_kwargs": model.arch_kwargs, "name": model.name,
+            "input_size": model.input_size, "metrics": model.metrics,
+            "info": model.info}  # fmt: skip
+    return save_small(model.net, prefix, meta, FORMAT)
 
 
 def load_model(path: str | os.PathLike[str]) -> SegModel:
@@ -245,17 +222,12 @@ def load_model(path: str | os.PathLike[str]) -> SegModel:
     return model
 
 
-_CACHE: dict[str, SegModel] = {}
-_LOCK = threading.Lock()
+_MODELS = PathCache(load_model)
 
 
 def get_model(path: str | os.PathLike[str] = BUNDLED_CUTOUT) -> SegModel:
     """:func:`load_model`, once per process and path."""
-    key = str(Path(path).resolve())
-    with _LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = load_model(path)
-        return _CACHE[key]
+    return _MODELS.get(path)
 
 
 @torch.no_grad()
