@@ -18,7 +18,7 @@ Three paths, chosen by :func:`cutout` with ``method="auto"``:
   the full-resolution image (≤ 1024 px working size), which snaps soft edges to image edges.
 
 With ``method="auto"`` the plain and network mattes are then checked (:func:`.salient.fallback`;
-a plain matte that the network's agrees with, or one object outlined by edges, is kept):
+a plain matte that is one object outlined by edges is kept):
 an empty, scattered, low-contrast or hesitant matte, or a network matte that is a fragment of
 the photo's main object, is replaced by that object (method ``"salient"``: saliency + a
 GrabCut-style refinement), and when nothing stands out the matte is empty (method ``"none"``:
@@ -176,7 +176,7 @@ def cutout(image: Image.Image, *, method: str = "auto", model: SegModel | None =
         net = network_matte(rgb_im, seg)
         alpha_np, used = fill_low_contrast(plain_matte(rgb, colour, noise, net), net), "plain"
         d = np.abs(rgb.astype(np.float32) - np.array(colour, np.float32)).max(axis=2)
-        if not trusted(rgb_im, alpha_np, net, edges(d)):
+        if not trusted(rgb_im, alpha_np, edges(d)):
             alpha_np, used = salient.fallback(rgb_im, alpha_np, "plain")
         return Matte(Image.fromarray(alpha_np, "L"), used, colour if used == "plain" else None,
                      share, seg.model_version)  # fmt: skip
@@ -195,25 +195,20 @@ def _model(model: SegModel | None) -> SegModel:
     return get_model()
 
 
-#: IoU (alpha ≥ 128) from which the colour model's matte and the network's agree.
-AGREE_IOU = 0.8
 #: Share (0–1) of a matte's outline on an edge of the photo from which it is outlined.
 OUTLINED = 0.7
 
 
-def trusted(image: Image.Image, plain: np.ndarray, net: np.ndarray, edge: np.ndarray) -> bool:
-    """Whether the plain path's matte (uint8 (H, W)) needs no salient check: the network's
-    matte ``net`` agrees with it (IoU of alpha ≥ 128 at least :data:`AGREE_IOU`), or it is
-    one gathered object (:func:`.salient.matte_quality`) whose outline lies on the photo's
-    edges (``edge``: bool (H, W), within 2 px, at least :data:`OUTLINED` of it). A white card
-    on white has too little colour contrast for that check, but a closed outline."""
-    a, b = plain >= 128, net >= 128
-    union = int((a | b).sum())
-    if union and (a & b).sum() >= AGREE_IOU * union:
-        return True
+def trusted(image: Image.Image, plain: np.ndarray, edge: np.ndarray) -> bool:
+    """Whether the plain path's matte (uint8 (H, W)) needs no salient check: it is one
+    gathered object (:func:`.salient.matte_quality`) whose outline lies on the photo's edges
+    (``edge``: bool (H, W), within 2 px, at least :data:`OUTLINED` of it). A white card on
+    white has too little colour contrast for that check, but a closed outline. (Agreement with
+    the network is no evidence: the matte already holds the network's parts.)"""
     q = salient.matte_quality(image, plain)
     if q["share"] < salient.MIN_MATTE_SHARE or q["gathered"] < salient.MIN_GATHERED:
         return False
+    a = plain >= 128
     rim = a & ~ndimage.binary_erosion(a, border_value=1)
     near_edge = ndimage.binary_dilation(edge, iterations=2)
     return bool(rim.any() and (rim & near_edge).sum() >= OUTLINED * rim.sum())
