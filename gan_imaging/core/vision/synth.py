@@ -57,6 +57,21 @@ def plain_background(colour: tuple[int, int, int], size: tuple[int, int]) -> np.
     return np.broadcast_to(np.array(colour, np.uint8), (size[1], size[0], 3)).copy()
 
 
+def background_window(
+    background: np.ndarray, size: tuple[int, int], rng: np.random.Generator
+) -> Image.Image:
+    """A random window of ``background`` (uint8 (H, W, 3)) with the aspect of ``size``
+    ((w, h) px), 50–100 % of the photo's extent, resized (bilinear) to ``size``."""
+    w, h = size
+    bh, bw = background.shape[:2]
+    frac = rng.uniform(0.5, 1.0)
+    cw = min(bw, max(8, int(min(bw, bh * w / h) * frac)))
+    ch = min(bh, max(8, int(cw * h / w)))
+    x0, y0 = int(rng.integers(0, bw - cw + 1)), int(rng.integers(0, bh - ch + 1))
+    crop = Image.fromarray(background[y0 : y0 + ch, x0 : x0 + cw])
+    return crop.resize((w, h), Image.Resampling.BILINEAR)
+
+
 def composite(
     cutout: np.ndarray,
     background: np.ndarray,
@@ -73,15 +88,7 @@ def composite(
     Returns (rgb uint8 (h, w, 3), alpha uint8 (h, w) ground truth 0–255).
     """
     w, h = size
-    bh, bw = background.shape[:2]
-    # Background: a random window of the canvas's aspect, at 50–100 % of the photo.
-    frac = rng.uniform(0.5, 1.0)
-    cw = min(bw, max(8, int(min(bw, bh * w / h) * frac)))
-    ch = min(bh, max(8, int(cw * h / w)))
-    x0, y0 = int(rng.integers(0, bw - cw + 1)), int(rng.integers(0, bh - ch + 1))
-    bg = Image.fromarray(background[y0 : y0 + ch, x0 : x0 + cw]).resize(
-        (w, h), Image.Resampling.BILINEAR
-    )
+    bg = background_window(background, size, rng)
     fg = Image.fromarray(cutout, "RGBA")
     if jitter:
         if rng.random() < 0.5:

@@ -29,6 +29,7 @@ from PIL import Image, ImageFilter
 from scipy import ndimage
 
 from gan_imaging.core.vision import shapes
+from gan_imaging.core.vision.synth import background_window
 
 CATEGORIES = ("light_on_white", "grey_on_white", "flat_card", "glass", "thin_parts", "holes")
 #: Backdrop odds per category: (studio, real photo, plain colour).
@@ -182,18 +183,6 @@ def studio(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.float32)
 
 
-def _window(background: np.ndarray, size: tuple[int, int], rng: np.random.Generator,
-            ) -> np.ndarray:  # fmt: skip
-    w, h = size
-    bh, bw = background.shape[:2]
-    frac = rng.uniform(0.5, 1.0)
-    cw = min(bw, max(8, int(min(bw, bh * w / h) * frac)))
-    ch = min(bh, max(8, int(cw * h / w)))
-    x0, y0 = int(rng.integers(0, bw - cw + 1)), int(rng.integers(0, bh - ch + 1))
-    crop = Image.fromarray(background[y0 : y0 + ch, x0 : x0 + cw])
-    return np.asarray(crop.resize((w, h), Image.Resampling.BILINEAR), np.float32)
-
-
 def hard_composite(
     category: str,
     cutouts: Sequence[np.ndarray],
@@ -236,7 +225,8 @@ def hard_composite(
         if rng.random() < 0.5:
             bg = _shadow(bg, alpha, rng)
     elif kind == 1:
-        bg = _window(backgrounds[int(rng.integers(len(backgrounds)))], size, rng)
+        bg = np.asarray(background_window(
+            backgrounds[int(rng.integers(len(backgrounds)))], size, rng), np.float32)
     else:
         bg = np.broadcast_to(np.array(_colour(rng), np.float32), (h, w, 3))
     out = fgrgb * alpha[..., None] + bg * (1 - alpha[..., None])
