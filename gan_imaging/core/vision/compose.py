@@ -162,7 +162,9 @@ def render_scene(
     shadow: bool = True,
     harmonise_strength: float = 0.25,
 ) -> tuple[Image.Image, dict[str, Any]]:
-    """Place ``cutout`` (RGBA, cropped to the product) on ``backdrop`` (RGB, the scene size).
+    """Place ``cutout`` (RGBA, cropped to the product) on ``backdrop`` (RGB, the scene size):
+    an uncut product is scaled to ``height_share`` of the scene height (or 80 % of its width if
+    that is smaller), centred horizontally, its base at ``floor`` (fraction of the height).
 
     ``edges``: the sides of the photo that cut the product (see
     :func:`~.packshot.cut_edges`); placement per :func:`place_product`. ``shadow`` allows the
@@ -183,23 +185,6 @@ def render_scene(
     meta = place.meta()
     meta["shadow"] = shadowed
     return scene, meta
-
-
-def compose_scene(
-    cutout: Image.Image,
-    backdrop: Image.Image,
-    *,
-    edges: Collection[str] = (),
-    height_share: float = 0.62,
-    floor: float = 0.88,
-    shadow: bool = True,
-    harmonise_strength: float = 0.25,
-) -> Image.Image:
-    """The scene of :func:`render_scene` without its meta: an uncut product is scaled to
-    ``height_share`` of the scene height (or 80 % of its width if that is smaller), centred
-    horizontally, its base at ``floor`` (fraction of the height), with a contact shadow."""
-    return render_scene(cutout, backdrop, edges=edges, height_share=height_share, floor=floor,
-                        shadow=shadow, harmonise_strength=harmonise_strength)[0]  # fmt: skip
 
 
 def _vignette(im: Image.Image, amount: float) -> Image.Image:
