@@ -121,7 +121,7 @@ def check_celery(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
 @register(Tags.compatibility)
 def check_generation(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    """UPSCALE and FONTS."""
+    """UPSCALE, RESTORE and FONTS."""
     errors: list[Any] = []
     value = gan_settings.UPSCALE
     if value not in ("never", "when_needed", 1, 2, 4) or isinstance(value, bool):
@@ -133,6 +133,10 @@ def check_generation(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             _("GAN_IMAGING['UPSCALE_VARIANT'] is %(value)s.")
             % {"value": repr(gan_settings.UPSCALE_VARIANT)},
             hint=_("Use 'psnr' or 'gan'."), id="gan_imaging.E011"))
+    if gan_settings.RESTORE not in ("when_needed", "always", "never"):
+        errors.append(Error(
+            _("GAN_IMAGING['RESTORE'] is %(value)s.") % {"value": repr(gan_settings.RESTORE)},
+            hint=_("Use 'when_needed', 'always' or 'never'."), id="gan_imaging.E011"))
     from gan_imaging.jobs.assets import register_fonts
 
     fonts = gan_settings.FONTS
@@ -212,3 +216,51 @@ def check_brand_fonts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 hint=_("Install fonts-noto-cjk or set a font that covers the language."),
                 obj=kit, id="gan_imaging.W002"))
     return warnings
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+@register(Tags.compatibility)
+def check_tryon(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """The try-on settings: switches, TTL, link lifetime, storage, sizes, rate limits."""
+    errors: list[Any] = []
+
+    def bad(name: str, hint: str) -> None:
+        errors.append(Error(
+            _("GAN_IMAGING['%(name)s'] is %(value)s.")
+            % {"name": name, "value": repr(getattr(gan_settings, name))},
+            hint=hint, id="gan_imaging.E020"))
+
+    if not isinstance(gan_settings.TRYON_ENABLED, bool):
+        bad("TRYON_ENABLED", _("Use True or False."))
+    off = gan_settings.TRYON_DISABLED_FOR
+    if not isinstance(off, list | tuple) or not all(
+            isinstance(x, str) and "." in x.split(":")[0] for x in off):
+        bad("TRYON_DISABLED_FOR",
+            _("Use a list of 'app_label.model' or 'app_label.model:type' names."))
+    for name in ("TRYON_TTL", "TRYON_URL_MAX_AGE", "TRYON_MAX_RENDERS"):
+        if not _positive_int(getattr(gan_settings, name)):
+            bad(name, _("Use a whole number above 0."))
+    side = gan_settings.TRYON_MAX_SIDE
+    if not _positive_int(side) or not 256 <= side <= 4096:
+        bad("TRYON_MAX_SIDE", _("Use a number of pixels between 256 and 4096."))
+    if not isinstance(gan_settings.TRYON_PREFIX, str) or not gan_settings.TRYON_PREFIX.strip("/"):
+        bad("TRYON_PREFIX", _("Use a folder name such as 'gan_imaging_tryon'."))
+    if gan_settings.TRYON_STORAGE not in getattr(settings, "STORAGES", {}):
+        bad("TRYON_STORAGE", _("Use an alias defined in STORAGES (a private one)."))
+    limits = gan_settings.TRYON_RATE_LIMITS
+    ok = isinstance(limits, dict) and set(limits) <= {"session", "ip"} and all(
+        isinstance(v, list | tuple) and len(v) == 2 and all(_positive_int(n) for n in v)
+        for v in limits.values())
+    if not ok:
+        bad("TRYON_RATE_LIMITS",
+            _("Use {'session': [uploads, seconds], 'ip': [uploads, seconds]}."))
+    ttl, age = gan_settings.TRYON_TTL, gan_settings.TRYON_URL_MAX_AGE
+    if _positive_int(ttl) and _positive_int(age) and age > ttl:
+        errors.append(Warning(
+            _("GAN_IMAGING['TRYON_URL_MAX_AGE'] is longer than TRYON_TTL."),
+            hint=_("Links then outlive the photos they point to; keep it shorter."),
+            id="gan_imaging.W020"))
+    return errors

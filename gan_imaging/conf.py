@@ -18,8 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "ON_UPLOAD": ["thumbnails"],
     # Per-kind spec options (see gan_imaging.core.specs), e.g. {"thumbnails": {"widths": [...]}}.
     "SPECS": {},
-    # Celery queue names: CPU-only work and GPU work (GAN inference and training).
-    "QUEUES": {"cpu": "gan_imaging.cpu", "gpu": "gan_imaging.gpu"},
+    # Celery queue names: CPU-only work, GPU work (GAN inference and training) and shoppers'
+    # try-on renders (a shopper waits for those: give the queue its own worker).
+    "QUEUES": {"cpu": "gan_imaging.cpu", "gpu": "gan_imaging.gpu", "tryon": "gan_imaging.tryon"},
     # Dotted path to the Celery app ("shop.celery.app"); None uses celery.current_app.
     "CELERY_APP": None,
     # torch device for GAN work: "auto" (cuda → mps → cpu), "cuda", "cuda:1", "mps", "cpu".
@@ -86,6 +87,11 @@ DEFAULTS: dict[str, Any] = {
     # Which bundled upscalers: "psnr" (faithful, the benchmarked default) or "gan" (sharper
     # texture, about 1 dB lower PSNR). A model the shop trained (arch "sr") replaces either.
     "UPSCALE_VARIANT": "psnr",
+    # Repair supplier photos (JPEG blocking and ringing, sensor noise) with a small trained net
+    # before thumbnails, renders and banners are made: "when_needed" (JPEG quality <= 75 or
+    # noise sigma >= 4, estimated per photo), "always" or "never". A photo not restored is used
+    # exactly as uploaded.
+    "RESTORE": "when_needed",
     # Extra fonts for banners, {"key": "/path/font.ttf"}; a brand kit names a key as its Latin
     # or Chinese font ("key-bold" picks a bold file registered under that name).
     "FONTS": {},
@@ -94,6 +100,26 @@ DEFAULTS: dict[str, Any] = {
     "KEEP_SUPERSEDED": 0,
     # Admin: the most objects one "Generate"/"Regenerate" action may queue work for.
     "ADMIN_MAX_SELECTION": 500,
+    # "Try it in your photo" on the storefront ({% tryon product %}): on or off everywhere.
+    "TRYON_ENABLED": True,
+    # Product types it is off for: "app_label.model" (every object of the model) or
+    # "app_label.model:type", where type is the object's gan_product_type (attribute or method).
+    "TRYON_DISABLED_FOR": [],
+    # Seconds a shopper's photo and its results are kept before the sweeper deletes them.
+    "TRYON_TTL": 3600,
+    # Seconds a signed link to a shopper's photo or result stays valid (for their session only).
+    "TRYON_URL_MAX_AGE": 600,
+    # Alias in settings.STORAGES for shoppers' photos and results; a private one (not served
+    # by the web server or a public bucket): files are served only through signed links.
+    "TRYON_STORAGE": "default",
+    # Storage folder for shoppers' photos and results (random names below it).
+    "TRYON_PREFIX": "gan_imaging_tryon",
+    # Longest side of a stored shopper photo and of a result, px (sized for screens).
+    "TRYON_MAX_SIDE": 1600,
+    # Photo uploads allowed per window: {"session": [n, seconds], "ip": [n, seconds]}.
+    "TRYON_RATE_LIMITS": {"session": [10, 3600], "ip": [30, 3600]},
+    # Renders one photo may have (each drag and "Render" is one).
+    "TRYON_MAX_RENDERS": 30,
 }
 
 

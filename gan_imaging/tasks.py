@@ -13,6 +13,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from gan_imaging import jobs
+from gan_imaging.jobs import tryon
 
 
 @shared_task(
@@ -33,11 +34,26 @@ def run_job(self: Any, job_id: str) -> str:
     return outcome.status
 
 
+@shared_task(
+    name=tryon.TASK_NAME,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    serializer="json",
+    soft_time_limit=60,
+    time_limit=90,
+)
+def run_tryon(tryon_id: str) -> str:
+    """A shopper's try-on render, on its own queue (``QUEUES["tryon"]``)."""
+    return tryon.execute(tryon_id)
+
+
 @shared_task(name="gan_imaging.sweep", ignore_result=True, acks_late=False)
 def sweep() -> dict[str, int]:
     result = jobs.sweep()
     return {"republished": result.republished, "recovered": result.recovered,
-            "failed": result.failed, "tidied": result.tidied}
+            "failed": result.failed, "tidied": result.tidied,
+            "tryons_expired": result.tryons_expired}
 
 
 @worker_ready.connect

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gan_imaging.conf import gan_settings
+from gan_imaging.jobs import tryon, tryon_privacy
 from gan_imaging.jobs.cleanup import NOT_PREVIEW, PREVIEW, PREVIEW_GRACE_S, purge
 from gan_imaging.jobs.execution import dead_local_owner, worker_lost
 from gan_imaging.jobs.requests import publish
@@ -26,11 +27,14 @@ class SweepResult:
     #: Rendition rows removed: left pending by runs that failed or died, or superseded
     #: beyond ``KEEP_SUPERSEDED``.
     tidied: int = 0
+    #: Shoppers' try-ons deleted at their expiry (rows, with their photos and results).
+    tryons_expired: int = 0
 
 
 def sweep(*, now: Any = None, limit: int = 500) -> SweepResult:
     """Recover lost work: expired leases go back to the queue (or fail once attempts are
-    spent) and queued jobs whose message may be lost are published again.
+    spent) and queued jobs whose message may be lost are published again; shoppers' try-ons
+    past their ``TRYON_TTL`` are deleted and lost try-on renders published again.
 
     Rows are selected ``FOR UPDATE SKIP LOCKED`` where the database supports it, so several
     sweepers (beat on two hosts) do not block each other. At most ``limit`` rows of each sort
@@ -69,6 +73,8 @@ def sweep(*, now: Any = None, limit: int = 500) -> SweepResult:
     if ids:
         result.republished = publish(ids)
     result.tidied = tidy(limit=limit)
+    result.tryons_expired = tryon_privacy.expire(now=now, limit=limit)
+    result.republished += tryon.recover(now=now, limit=limit)
     return result
 
 

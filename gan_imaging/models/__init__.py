@@ -1,4 +1,4 @@
-"""The app's models: jobs and their outputs, trained models, brand kits.
+"""The app's models: jobs and their outputs, trained models, brand kits, shoppers' try-ons.
 
 ``output_storage`` (``models.storage``) is where generated files and checkpoints go.
 """
@@ -13,6 +13,7 @@ from gan_imaging.models.jobs import (
     RenditionState,
 )
 from gan_imaging.models.training import GanModel, GanModelStatus
+from gan_imaging.models.tryon import TryOn, TryOnStatus
 
 __all__ = ["ACTIVE_STATUSES", "BannerCopy", "BrandKit", "FocalPoint", "GanModel", "GanModelStatus",
-           "Job", "JobStatus", "Rendition", "RenditionState"]
+           "Job", "JobStatus", "Rendition", "RenditionState", "TryOn", "TryOnStatus"]

@@ -148,7 +148,8 @@ class Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", self.app, "worker", "-P", "prefork",
              "-c", str(self.concurrency),
-             "-Q", "gan_imaging.cpu,gan_imaging.gpu", "--without-gossip", "--without-mingle",
+             "-Q", "gan_imaging.cpu,gan_imaging.gpu,gan_imaging.tryon",
+             "--without-gossip", "--without-mingle",
              "--without-heartbeat", "-l", "INFO", "-n", f"test{os.getpid()}@%h"],
             cwd=ROOT, env=self.env, stdout=self._fh, stderr=subprocess.STDOUT,
             start_new_session=True,  # so a test can kill the whole worker process group

@@ -146,8 +146,11 @@ def place_on_wall(cutout: Image.Image, spec: TryOnSpec, size: tuple[int, int],
     hinv = np.linalg.inv(h)
     c = tryon_plane.apply_h(hinv, centre)[0]
     # Plane units per px along the plane's own axes at the centre.
-    ex = float(np.linalg.norm(tryon_plane.apply_h(h, np.array([c + [1e-3, 0]]))[0] - centre[0])) / 1e-3
-    ey = float(np.linalg.norm(tryon_plane.apply_h(h, np.array([c + [0, 1e-3]]))[0] - centre[0])) / 1e-3
+    def px_per_unit(step: list[float]) -> float:
+        moved = tryon_plane.apply_h(h, np.array([c + step]))[0]
+        return float(np.linalg.norm(moved - centre[0])) / 1e-3
+
+    ex, ey = px_per_unit([1e-3, 0.0]), px_per_unit([0.0, 1e-3])
     half = np.array([bw / 2 / max(ex, 1e-9), bh / 2 / max(ey, 1e-9)])
     # Output px → plane → cutout px.
     to_cut = np.array([[cutout.width / (2 * half[0]), 0, cutout.width / 2 - c[0] * cutout.width

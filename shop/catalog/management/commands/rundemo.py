@@ -1,10 +1,12 @@
-"""``manage.py rundemo [--port 8000]``: the web server and two Celery workers as child
+"""``manage.py rundemo [--port 8000]``: the web server and three Celery workers as child
 processes, until Ctrl-C.
 
 The workers follow the production layout at demo scale: one consumes the CPU queue
 (thumbnails, with beat for the sweeper), one the GPU queue (renders, banners, training) with a
 non-forking pool, so a thumbnail never waits behind a minute of generative work; without a GPU
-the second runs at a lower CPU priority (nice 10) so thumbnails keep their core.
+the second runs at a lower CPU priority (nice 10) so thumbnails keep their core. The third
+takes shoppers' try-on renders only (the ``tryon`` queue, a shopper is waiting on the page):
+one solo process at normal priority, so a render never queues behind merchants' work.
 
 Children run in their own sessions: Ctrl-C reaches this command only, which stops them itself:
 a warm shutdown for a few seconds, then a hard stop of a worker still inside a job (the next
@@ -34,8 +36,8 @@ STOP_GRACE_S = 3.0
 
 
 def worker_commands(python: str, schedule: str) -> list[list[str]]:
-    """The demo's two worker command lines: the CPU queue (prefork, a child per core up to
-    :data:`CPU_CHILDREN`, with beat) and the GPU queue (solo pool)."""
+    """The demo's worker command lines: the CPU queue (prefork, a child per core up to
+    :data:`CPU_CHILDREN`, with beat), the GPU queue (solo pool) and the try-on queue (solo)."""
     common = [python, "-m", "celery", "-A", "shop", "worker", "--loglevel", "INFO",
               "--without-gossip", "--without-mingle"]
     queues = gan_settings.QUEUES
@@ -44,11 +46,14 @@ def worker_commands(python: str, schedule: str) -> list[list[str]]:
          "--concurrency", str(max(1, min(CPU_CHILDREN, os.cpu_count() or 1))),
          "-n", "cpu@%h", "-B", "--schedule", schedule],
         [*common, "-Q", queues["gpu"], "--pool", "solo", "-n", "gpu@%h"],
+        [*common, "-Q", queues.get("tryon", "gan_imaging.tryon"), "--pool", "solo",
+         "-n", "tryon@%h"],
     ]
 
 
 class Command(BaseCommand):
-    help = "Run the demo: web server + a CPU and a GPU-queue Celery worker. Ctrl-C stops all."
+    help = ("Run the demo: web server + CPU, GPU and try-on queue Celery workers. "
+            "Ctrl-C stops all.")
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -57,13 +62,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, port: int, host: str, **options: Any) -> None:
         py = sys.executable
         schedule = str(settings.DATA_DIR / "celerybeat-schedule")
-        cpu_cmd, gpu_cmd = worker_commands(py, schedule)
+        cpu_cmd, gpu_cmd, tryon_cmd = worker_commands(py, schedule)
         workers = [
             subprocess.Popen(cpu_cmd, cwd=settings.BASE_DIR, start_new_session=True),
             # On a machine without a GPU the generative worker computes on the CPU too: a
             # lower priority keeps thumbnails (and the web server) responsive beside it.
             subprocess.Popen(gpu_cmd, cwd=settings.BASE_DIR, start_new_session=True,
                              preexec_fn=_lower_priority),
+            # Shoppers wait for try-ons on the page: their own worker, normal priority.
+            subprocess.Popen(tryon_cmd, cwd=settings.BASE_DIR, start_new_session=True),
         ]
         web = subprocess.Popen(
             [py, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
