@@ -16,7 +16,8 @@ import pytest
 APP = Path(__file__).resolve().parents[2] / "gan_imaging"
 UPPER = ("gan_imaging.fields", "gan_imaging.admin", "gan_imaging.views", "gan_imaging.urls",
          "gan_imaging.tasks", "gan_imaging.templatetags", "gan_imaging.management",
-         "gan_imaging.inference", "gan_imaging.uploads", "gan_imaging.checks")
+         "gan_imaging.inference", "gan_imaging.uploads", "gan_imaging.checks",
+         "gan_imaging.tryon_views")
 
 
 def module_name(path: Path) -> str:
