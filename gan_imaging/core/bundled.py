@@ -43,3 +43,30 @@ def sr_path(scale: int, variant: str = "psnr") -> Path:
             params={"scale": scale, "variant": variant, "path": str(path)},
         )
     return path
+
+
+#: Variants of the bundled restoration weights: ``"psnr"`` (faithful, L1-trained) or
+#: ``"gan"`` (adversarially sharpened).
+RESTORE_VARIANTS = ("psnr", "gan")
+
+
+def restore_path(variant: str = "psnr") -> Path:
+    """Path of the bundled restoration net's ``.safetensors`` (``restore``, ``restore_gan``).
+
+    Raises :class:`ModelError` for another variant or when the file is missing.
+    """
+    if variant not in RESTORE_VARIANTS:
+        raise ModelError(
+            gettext_noop("There is no bundled restoration model %(variant)s; choose psnr or gan."),
+            params={"variant": variant},
+        )
+    path = WEIGHTS_DIR / f"restore{'' if variant == 'psnr' else '_gan'}.safetensors"
+    if not path.exists():
+        raise ModelError(
+            gettext_noop(
+                "The bundled %(variant)s restoration weights are missing (%(path)s); reinstall "
+                "gan_imaging or run scripts/train_restore.py."
+            ),
+            params={"variant": variant, "path": str(path)},
+        )
+    return path

@@ -1,0 +1,202 @@
+"""Restoration inference: remove JPEG blocking, ringing and noise from a Pillow image (x1).
+
+- **Model files.** safetensors (float16) + a JSON sidecar of format :data:`FORMAT` (arch
+  kwargs, model version = a hash of the weights, metrics, provenance); loaded without pickle,
+  once per process and path (:func:`get_model`).
+- **Tiles on the JPEG grid.** The image is edge-padded to a multiple of 8 px and cut into
+  ``tile`` px tiles, each read with ``context`` px around it (the net's receptive radius
+  rounded up to 8 by default). Tile origins and contexts are multiples of 8, so the net sees
+  the 8 x 8 block grid where the untiled image has it and tiled == untiled up to float
+  rounding: no seams.
+- **Alpha.** Transparency is kept exactly. Colour is restored premultiplied by alpha (the
+  colour hidden under clear pixels never bleeds into edges), then un-premultiplied with
+  ``colour <= alpha``; tiles that are clear throughout (context included) are skipped.
+- **Devices.** fp32 on the CPU; bfloat16 autocast on CUDA. Out of GPU memory the image is
+  restored on the CPU. Deterministic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from gan_imaging.core.bundled import restore_path
+from gan_imaging.core.errors import ModelError, SpecError, gettext_noop
+from gan_imaging.core.gan.checkpoint import model_version, round_to_half
+from gan_imaging.core.gan.device import resolve_device
+from gan_imaging.core.gan.inference import is_oom
+from gan_imaging.core.gan.nets.restore import RestoreNet
+from gan_imaging.core.gan.small_models import PathCache, save_small
+
+FORMAT = "gan_imaging.restore/1"
+GRID = 8  # JPEG block side: tiles and context are multiples of it
+
+
+@dataclass
+class RestoreModel:
+    """A loaded restoration net (eval mode, CPU unless moved) and its sidecar data."""
+
+    net: RestoreNet
+    name: str = "restore"
+    metrics: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_version(self) -> str:
+        """``restore-<name>-<8 hex>``: a hash of the weights, stable across save/load."""
+        return model_version("restore", self.name, self.net)
+
+
+def save_model(model: RestoreModel, prefix: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write ``<prefix>.safetensors`` (float16) and ``<prefix>.json``; returns both paths."""
+    round_to_half(model.net)
+    net = model.net
+    meta = {"model_version": model.model_version, "arch": "restore", "name": model.name,
+            "arch_kwargs": {"features": net.features, "convs": net.convs, "factor": net.factor},
+            "metrics": model.metrics, "info": model.info}  # fmt: skip
+    return save_small(net, prefix, meta, FORMAT)
+
+
+def load_model(path: str | os.PathLike[str]) -> RestoreModel:
+    """Load a restoration model (its .safetensors, .json or their prefix) on the CPU.
+    Raises :class:`ModelError` on missing, damaged or altered files."""
+    p = Path(path)
+    sidecar = p.with_suffix(".json") if p.suffix else Path(f"{p}.json")
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"format {meta.get('format')!r}")
+        kwargs = {k: int(v) for k, v in meta["arch_kwargs"].items()}
+        tensors = load_file(str(sidecar.with_name(meta["weights_file"])), device="cpu")
+        with torch.random.fork_rng(devices=[]):
+            net = RestoreNet(**kwargs)
+        net.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as exc:
+        raise ModelError(
+            gettext_noop(
+                "The restoration model %(path)s is missing or damaged (%(error)s); reinstall "
+                "gan_imaging or run scripts/train_restore.py."
+            ),
+            params={"path": str(sidecar), "error": str(exc)},
+        ) from None
+    net.eval().requires_grad_(False)
+    model = RestoreModel(net, meta.get("name", "restore"), meta.get("metrics", {}),
+                         meta.get("info", {}))  # fmt: skip
+    if meta.get("model_version") and model.model_version != meta["model_version"]:
+        raise ModelError(
+            gettext_noop(
+                "The restoration weights %(path)s do not match their recorded version; the "
+                "file was altered. Reinstall gan_imaging or run scripts/train_restore.py."
+            ),
+            params={"path": str(sidecar)},
+        )
+    return model
+
+
+_MODELS = PathCache(load_model)
+
+
+def get_model(path: str | os.PathLike[str] | None = None) -> RestoreModel:
+    """:func:`load_model` once per process and path (default: the bundled PSNR model)."""
+    return _MODELS.get(path if path is not None else restore_path())
+
+
+def _up(n: int, m: int) -> int:
+    return -(-n // m) * m
+
+
+@torch.no_grad()
+def _run(net: RestoreNet, src: np.ndarray, tile: int, context: int, device: torch.device,
+         skip: np.ndarray | None) -> np.ndarray:
+    """Restore float32 (H, W, 3) in [0, 255] (H, W multiples of :data:`GRID`) -> uint8
+    (H, W, 3). ``skip``: a bool (H, W) mask; tiles whose window is all True stay 0."""
+    h, w = src.shape[:2]
+    pad = ((context, context), (context, context), (0, 0))
+    padded = np.pad(src, pad, mode="edge")
+    out = np.zeros((h, w, 3), dtype=np.uint8)
+    autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+                if device.type == "cuda" else contextlib.nullcontext())  # fmt: skip
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            if skip is not None and bool(
+                skip[max(0, y0 - context) : y1 + context, max(0, x0 - context) : x1 + context]
+                .all()
+            ):
+                continue
+            win = padded[y0 : y1 + 2 * context, x0 : x1 + 2 * context]
+            x = torch.from_numpy(np.ascontiguousarray(win)).to(device)
+            x = x.permute(2, 0, 1)[None] / 127.5 - 1.0
+            with autocast:
+                y = net(x)
+            y = ((y.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+            y = y[0, :, context : context + y1 - y0, context : context + x1 - x0]
+            out[y0:y1, x0:x1] = y.permute(1, 2, 0).cpu().numpy()
+    return out
+
+
+def restore(
+    image: Image.Image,
+    model: RestoreModel | str | os.PathLike[str] | None = None,
+    *,
+    device: str = "cpu",
+    tile: int = 256,
+    context: int | None = None,
+) -> Image.Image:
+    """``image`` with JPEG artefacts and noise removed, same size and mode family.
+
+    model: a RestoreModel or a model path (default: the bundled PSNR model). device:
+    ``"cpu"``, ``"cuda"``, ``"auto"``... tile: tile side in px (a multiple of 8, >= 16).
+    context: px read around each tile (a multiple of 8; default the net's receptive radius
+    rounded up, which makes tiling exact). Returns ``"RGBA"`` for inputs with transparency
+    (alpha unchanged), ``"L"`` for grey inputs, else ``"RGB"``. Out of GPU memory it runs on
+    the CPU.
+    """
+    if tile < 16 or tile % GRID or (context is not None and (context < 0 or context % GRID)):
+        raise SpecError(gettext_noop(
+            "Restoration tiles must be >= 16 px and tiles and context multiples of 8 px."))
+    m = model if isinstance(model, RestoreModel) else get_model(model)
+    ctx = _up(m.net.margin, GRID) if context is None else context
+    dev = resolve_device(device)
+    try:
+        return _restore(m.net.to(dev), image, tile, ctx, dev)
+    except Exception as exc:
+        if dev.type == "cpu" or not is_oom(exc):
+            raise
+        torch.cuda.empty_cache()
+        return _restore(m.net.to("cpu"), image, tile, ctx, torch.device("cpu"))
+
+
+def _restore(net: RestoreNet, image: Image.Image, tile: int, context: int,
+             device: torch.device) -> Image.Image:
+    grey = image.mode in ("L", "LA", "I", "I;16", "F", "1")
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    rgba = np.asarray(image.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32)
+    h, w = rgba.shape[:2]
+    ph, pw = _up(h, GRID) - h, _up(w, GRID) - w
+    rgba = np.pad(rgba, ((0, ph), (0, pw), (0, 0)), mode="edge")
+    if not has_alpha or rgba[..., 3].min() == 255:
+        out = _run(net, np.ascontiguousarray(rgba[..., :3]), tile, context, device, None)[:h, :w]
+        rgb = Image.fromarray(out, "RGB")
+        if has_alpha:
+            rgb.putalpha(255)
+        return rgb.convert("L") if grey and not has_alpha else rgb
+    alpha = rgba[..., 3:4]
+    premult = rgba[..., :3] * (alpha / 255.0)
+    colour = _run(net, premult, tile, context, device, alpha[..., 0] == 0).astype(np.float32)
+    a = alpha.astype(np.float32)
+    c = np.minimum(colour, a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        straight = np.where(a > 0, c * 255.0 / a, 0.0)
+    result = np.concatenate([straight.round().clip(0, 255), a], axis=2).astype(np.uint8)
+    return Image.fromarray(result[:h, :w], "RGBA")

@@ -1,0 +1,108 @@
+"""The restoration net, its files, tiled inference with alpha, degradations and training."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gan_imaging.core.errors import ModelError, SpecError
+from gan_imaging.core.gan.nets.restore import RestoreNet
+from gan_imaging.core.gan.restore import RestoreModel, load_model, restore, save_model
+from gan_imaging.core.gan.restore_degrade import RECIPES, damage, degrade_batch
+from gan_imaging.core.gan.restore_train import RestoreTrainConfig, train_restore
+
+
+def tiny(seed: int = 0) -> RestoreModel:
+    torch.manual_seed(seed)
+    net = RestoreNet(features=8, convs=2, factor=4)
+    with torch.no_grad():  # a net that changes pixels (an untrained one is the identity)
+        net.tail.weight.normal_(0, 0.05)
+    return RestoreModel(net.eval(), "test")
+
+
+def photo(w: int = 70, h: int = 50, seed: int = 0) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+
+
+def test_an_untrained_net_is_the_identity_and_keeps_the_shape():
+    net = RestoreNet(features=8, convs=1, factor=4)
+    x = torch.rand(2, 3, 32, 48) * 2 - 1
+    assert torch.equal(net(x), x)
+    assert net.margin == 12
+
+
+def test_tiled_equals_untiled_and_keeps_size():
+    m = tiny()
+    im = photo(70, 50)
+    whole = restore(im, m, tile=256)
+    tiled = restore(im, m, tile=16)
+    assert whole.size == im.size and whole.mode == "RGB"
+    assert whole.tobytes() == tiled.tobytes()
+    assert whole.tobytes() != im.tobytes()
+
+
+def test_alpha_is_kept_exactly_and_clear_pixels_stay_clear():
+    m = tiny()
+    rgba = photo(64, 64).convert("RGBA")
+    alpha = np.zeros((64, 64), np.uint8)
+    alpha[16:48, 8:40] = 255
+    alpha[30:34, 8:40] = 128
+    rgba.putalpha(Image.fromarray(alpha))
+    out = restore(rgba, m, tile=16)
+    a = np.asarray(out)
+    assert out.mode == "RGBA" and np.array_equal(a[..., 3], alpha)
+    assert (a[..., :3][alpha == 0] == 0).all()
+
+
+def test_grey_in_grey_out():
+    out = restore(photo().convert("L"), tiny())
+    assert out.mode == "L" and out.size == (70, 50)
+
+
+def test_bad_tiles_are_refused():
+    with pytest.raises(SpecError):
+        restore(photo(), tiny(), tile=20)
+
+
+def test_save_and_load_round_trip_and_an_altered_file_is_refused(tmp_path):
+    m = tiny()
+    weights, sidecar = save_model(m, tmp_path / "r")
+    loaded = load_model(weights)
+    assert loaded.model_version == m.model_version
+    im = photo()
+    assert restore(im, loaded).tobytes() == restore(im, m).tobytes()
+    meta = json.loads(sidecar.read_text())
+    meta["model_version"] = "restore-test-00000000"
+    sidecar.write_text(json.dumps(meta))
+    with pytest.raises(ModelError):
+        load_model(weights)
+    with pytest.raises(ModelError):
+        load_model(tmp_path / "missing.safetensors")
+
+
+def test_every_recipe_damages_reproducibly():
+    clean = np.asarray(photo(48, 48, 3))
+    for recipe in RECIPES:
+        a = damage(clean, recipe, np.random.default_rng(5))
+        b = damage(clean, recipe, np.random.default_rng(5))
+        assert a.shape == clean.shape and a.dtype == np.uint8 and np.array_equal(a, b)
+    batch = torch.from_numpy(clean.copy()).permute(2, 0, 1)[None].repeat(4, 1, 1, 1)
+    out = degrade_batch(batch, np.random.default_rng(0))
+    assert out.shape == batch.shape and out.dtype == torch.uint8
+
+
+def test_training_runs_and_the_same_seed_gives_the_same_weights():
+    patches = torch.from_numpy(np.stack([np.asarray(photo(64, 64, s)) for s in range(3)]))
+    patches = patches.permute(0, 3, 1, 2).contiguous()
+    cfg = RestoreTrainConfig(features=8, convs=1, steps=2, batch=2, crop=32, log_every=1)
+    seen = []
+    a = train_restore(cfg, patches, progress=lambda s, t, m: seen.append((s, m["psnr"])))
+    b = train_restore(cfg, patches)
+    assert [s for s, _ in seen] == [1, 2]
+    assert a.model_version == b.model_version and a.metrics["steps"] == 2
+    gan = train_restore(RestoreTrainConfig(features=8, convs=1, steps=1, batch=2, crop=32,
+                                           adv_weight=0.02, fm_weight=0.5), patches, init=a)
+    assert gan.model_version != a.model_version
