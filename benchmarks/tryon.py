@@ -1,0 +1,378 @@
+"""Try it in your photo: 50 corpus cutouts placed into 20 synthesised room and lifestyle photos
+with known planes, the harmoniser's gain on held-out composites, the time from "Render" to the
+image shown for a 12 MP shopper photo, and a privacy audit (nothing readable by another
+session, nothing left after the TTL).
+
+    OMP_NUM_THREADS=1 nice -n 19 .venv/bin/python benchmarks/tryon.py \\
+        [--corpus ../shared/datasets/products] [--sheet docs/img/tryon_sheet.jpg]
+
+Rooms (synthesised, known planes): a corpus lifestyle or background photo is the wall; a second
+one, warped by a known homography, is the floor below a known horizon (floor cases), a table
+top (a known quadrilateral) or a poster frame on the wall (wall cases); a known side light
+(a brightness ramp from the left or the right) lights the room. Products: the corpus's
+transparent cutouts (PNG alpha). Each of the 50 products goes into one room at a seeded pose
+on that room's plane, with the plane given as the shopper would mark it.
+
+* ``shadow_on_plane``: share of the shadow's darkening (photo minus result, outside the
+  product, luma) inside the known plane, mean over placements (1.0 = all of it on the plane);
+  ``shadow_present`` counts placements whose shadow darkens at least 30 px by 3 levels.
+* ``scale_error``: |rendered solid width − intended| / intended, mean over placements (the
+  intended width is the pose's box width times the cutout's solid share of its box).
+* ``harmonise_gain_db``: the corpus's held-out one-product photos at 256 px, the product
+  re-coloured and re-lit once (``harmonise_train.recolour``, fixed seed) and put back by the
+  try-on's bounded harmonisation (``studio_scene.harmonise_product``); PSNR (whole image)
+  against the real photo minus that of the plain paste (anchor: no harmonisation).
+* ``tryon_s``: through the app (Django test client, a temporary SQLite database and media
+  folder): a 12 MP phone JPEG (4000x3000, EXIF with GPS) is uploaded, then timed from the
+  "Render" POST through the render job (``jobs.tryon.execute``, in this process) to the result
+  bytes fetched by the page; median of 5 after one warm-up. Broker transport is not included
+  (the demo's broker polls every 0.1 s, the page every 0.4 s). ``upload_s``: the 12 MP upload
+  (checks, reduced decode, clean re-encode) — paid before "Render" is pressed.
+* ``leaked``: photo, result, status and public-media URLs answering another session, plus
+  rows and files under the try-on prefix after the sweeper ran past the TTL. Must be 0.
+
+Ends with ``RESULT tryon_s=… shadow_on_plane=… scale_error=… harmonise_gain_db=… leaked=…``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+
+from gan_imaging.core.vision import tryon_plane  # noqa: E402
+from gan_imaging.core.vision.tryon import TryOnSpec, render  # noqa: E402
+
+W, H = 1600, 1200
+N_ROOMS, N_PRODUCTS = 20, 50
+KINDS = ("floor",) * 8 + ("table",) * 6 + ("wall",) * 6
+
+
+def corpus_rows(root: Path) -> list[dict[str, str]]:
+    with open(root / "manifest.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load(root: Path, name: str, box: tuple[int, int]) -> Image.Image:
+    with Image.open(root / name) as im:
+        im.draft("RGB", box)
+        out = im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB")
+    return out
+
+
+def cover(im: Image.Image, size: tuple[int, int]) -> Image.Image:
+    im = im.convert("RGB")
+    scale = max(size[0] / im.width, size[1] / im.height)
+    im = im.resize((max(size[0], round(im.width * scale)), max(size[1], round(im.height * scale))),
+                   Image.Resampling.BICUBIC)
+    left, top = (im.width - size[0]) // 2, (im.height - size[1]) // 2
+    return im.crop((left, top, left + size[0], top + size[1]))
+
+
+def warp_into(canvas: Image.Image, texture: Image.Image, h: np.ndarray, mask: np.ndarray,
+              plane_box: tuple[float, float, float, float]) -> None:
+    """Paint ``texture`` onto ``canvas`` where ``mask``: output px → plane (h⁻¹) → texture px,
+    the plane rectangle ``plane_box`` (x0, z0, x1, z1) covering the texture."""
+    x0, z0, x1, z1 = plane_box
+    to_tex = np.array([[texture.width / (x1 - x0), 0, -x0 * texture.width / (x1 - x0)],
+                       [0, texture.height / (z1 - z0), -z0 * texture.height / (z1 - z0)],
+                       [0, 0, 1]])  # fmt: skip
+    m = to_tex @ np.linalg.inv(h)
+    m = m / m[2, 2]
+    warped = texture.transform(canvas.size, Image.Transform.PERSPECTIVE, tuple(m.ravel()[:8]),
+                               Image.Resampling.BILINEAR)
+    canvas.paste(warped, mask=Image.fromarray((mask * 255).astype(np.uint8)))
+
+
+def make_room(i: int, wall: Image.Image, floor: Image.Image, rng: np.random.Generator):
+    """A room photo (RGB W×H), the surface as the shopper marks it, its true mask, light side."""
+    kind = KINDS[i]
+    canvas = cover(wall, (W, H))
+    horizon = float(rng.uniform(0.42, 0.6))
+    f = tryon_plane.FOCAL_SHARE * W
+    hf = np.array([[f, W / 2, 0.0], [0.0, horizon * H, f], [0.0, 1.0, 0.0]])
+    below = np.zeros((H, W), bool)
+    below[int(np.ceil(horizon * H)) + 1:] = True
+    tex = cover(floor, (800, 800)).filter(ImageFilter.GaussianBlur(1.2))
+    warp_into(canvas, tex, hf, below, (-3.0, 0.9, 3.0, 8.0))
+    if kind == "floor":
+        surface = tryon_plane.Surface("floor", horizon=horizon)
+    elif kind == "table":
+        top, bottom = horizon + 0.08, min(0.97, horizon + 0.36)
+        inset = float(rng.uniform(0.05, 0.15))
+        quad = ((0.18 + inset, top), (0.82 - inset, top), (0.95, bottom), (0.05, bottom))
+        draw = ImageDraw.Draw(canvas)
+        draw.polygon([(x * W, y * H) for x, y in quad], fill=(150, 110, 75))
+        surface = tryon_plane.Surface("table", quad=quad)
+    else:
+        skew = float(rng.uniform(-0.08, 0.08))
+        quad = ((0.15, 0.08 + skew), (0.85, 0.08 - skew), (0.85, horizon - 0.04 + skew / 2),
+                (0.15, horizon - 0.04 - skew / 2))
+        ImageDraw.Draw(canvas).polygon([(x * W, y * H) for x, y in quad], fill=(226, 222, 214))
+        surface = tryon_plane.Surface("wall", quad=quad)
+    side = -1 if i % 2 == 0 else 1
+    ramp = np.linspace(1.2, 0.7, W, dtype=np.float32)  # lit from the left
+    ramp = ramp if side < 0 else ramp[::-1]
+    rgb = np.clip(np.asarray(canvas, np.float32) * ramp[None, :, None], 0, 255).astype(np.uint8)
+    return Image.fromarray(rgb), surface, side
+
+
+def solid_share(cut: Image.Image) -> float:
+    a = np.asarray(cut.getchannel("A")) >= 128
+    cols = np.flatnonzero(a.any(axis=0))
+    return (cols[-1] - cols[0] + 1) / cut.width if cols.size else 0.0
+
+
+def pose_for(surface: tryon_plane.Surface, cut: Image.Image, rng: np.random.Generator
+             ) -> TryOnSpec:
+    if surface.kind == "wall":
+        q = np.asarray(surface.quad)
+        width = float(rng.uniform(0.12, 0.22))
+        x = float(rng.uniform(q[:, 0].min() + width, q[:, 0].max() - width))
+        y = float(rng.uniform(q[:, 1].min() + 0.2, q[:, 1].max() - 0.03))
+        return TryOnSpec(x, y, width, surface)
+    if surface.quad is not None:
+        q = np.asarray(surface.quad)
+        y = float(rng.uniform(q[0, 1] + 0.05, q[2, 1] - 0.03))
+        x = float(rng.uniform(0.3, 0.7))
+    else:
+        y = float(rng.uniform((surface.horizon or 0.5) + 0.2, 0.97))
+        x = float(rng.uniform(0.2, 0.8))
+    return TryOnSpec(x, y, float(rng.uniform(0.12, 0.3)), surface)
+
+
+def measure_placement(photo: Image.Image, cut: Image.Image, spec: TryOnSpec, model, side: int):
+    result = render(photo, cut, spec, harmoniser=model)
+    before = np.asarray(photo, np.float32) @ [0.299, 0.587, 0.114]
+    after = np.asarray(result.image, np.float32) @ [0.299, 0.587, 0.114]
+    outside = result.alpha < 8
+    dark = np.clip(before - after, 0, None) * outside
+    contact = tuple(result.meta["contact"])
+    truth = tryon_plane.plane_mask(spec.surface, photo.size, contact)
+    mass = float(dark.sum())
+    on_plane = float(dark[truth].sum() / mass) if mass > 0 else float("nan")
+    present = int((dark > 3).sum() >= 30)
+    solid = result.alpha >= 128
+    cols = np.flatnonzero(solid.any(axis=0))
+    got = (cols[-1] - cols[0] + 1) if cols.size else 0
+    want = spec.width * photo.width * solid_share(cut)
+    light_ok = int(np.sign(result.meta["light_side"]) == side)
+    return result, on_plane, present, abs(got - want) / want, light_ok
+
+
+def harmonisation_gain(root: Path, model) -> dict[str, float]:
+    import torch
+
+    from gan_imaging.core.gan.harmonise_train import load_corpus, recolour, to_tensors
+    from gan_imaging.core.vision.studio_scene import harmonise_product
+
+    images, mattes, _ = load_corpus(root, held_out=True, size=256)
+    real, mask = to_tensors(images, mattes)
+    comp = recolour(real, mask, torch.Generator().manual_seed(1234))
+    comp_u8 = (comp.permute(0, 2, 3, 1).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+    gains = []
+    for img, matte, c in zip(images, mattes, comp_u8, strict=True):
+        rgba = np.concatenate([c, matte[..., None]], axis=2)
+        out, _ = harmonise_product(model, img, rgba, (0, 0))
+        a = matte[..., None].astype(np.float32) / 255
+        paste = img * (1 - a) + c * a
+        harm = img * (1 - a) + out[..., :3] * a
+
+        def psnr(x: np.ndarray, real_img: np.ndarray = img) -> float:
+            mse = float(((x - real_img.astype(np.float32)) ** 2).mean())
+            return 10 * np.log10(255**2 / max(mse, 1e-10))
+
+        gains.append((psnr(paste), psnr(harm)))
+    before = float(np.mean([g[0] for g in gains]))
+    after = float(np.mean([g[1] for g in gains]))
+    return {"n": len(gains), "paste": before, "harmonised": after, "gain": after - before}
+
+
+def phone_jpeg(photo: Image.Image, seed: int) -> bytes:
+    big = photo.resize((4000, 3000), Image.Resampling.BICUBIC)
+    noise = np.random.default_rng(seed).normal(0, 4, (3000, 4000, 1)).astype(np.float32)
+    big = Image.fromarray(np.clip(np.asarray(big, np.float32) + noise, 0, 255).astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (52.0, 31.0, 12.5)
+    buf = io.BytesIO()
+    big.save(buf, "JPEG", quality=92, exif=exif)
+    return buf.getvalue()
+
+
+def app_run(photos: list[bytes], product_png: bytes) -> dict[str, float]:
+    """Timing and the privacy audit through the app, on a throwaway database and folder."""
+    tmp = Path(tempfile.mkdtemp(prefix="tryon-bench-"))
+    os.environ.update({"DJANGO_SETTINGS_MODULE": "shop.settings", "GAN_SHOP_DATA_DIR": str(tmp),
+                       "GAN_SHOP_BROKER_URL": "memory://"})
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from gan_imaging import jobs
+    from gan_imaging.jobs import tryon
+    from gan_imaging.models import TryOn
+    from shop.catalog.models import Product
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    product = Product(name="Lamp", price="1.00")
+    product.image = SimpleUploadedFile("lamp.png", product_png)
+    product.save()
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    ct = ContentType.objects.get_for_model(product)
+    url = reverse("gan_imaging:tryon_upload", args=[ct.pk, product.pk, "image"])
+    owner, other = Client(), Client()
+    other.get("/")
+    uploads, renders, states = [], [], []
+    for i, data in enumerate(photos):
+        t0 = time.perf_counter()
+        r = owner.post(url, {"photo": SimpleUploadedFile("IMG_0001.jpg", data)})
+        uploads.append(time.perf_counter() - t0)
+        assert r.status_code == 201, r.content
+        state = r.json()
+        body = {"x": 0.5, "y": 0.9, "width": 0.25, "surface": "floor", "horizon": 0.5}
+        t0 = time.perf_counter()
+        queued = owner.post(state["render_url"], json.dumps(body),
+                            content_type="application/json").json()
+        tryon.execute(queued["id"])  # what the try-on worker runs
+        done = owner.get(state["status_url"]).json()
+        image = owner.get(done["result_url"]).content
+        renders.append(time.perf_counter() - t0)
+        assert done["status"] == "succeeded" and image[:2] == b"\xff\xd8", done
+        states.append(done)
+        print(f"  12 MP photo {i}: upload {uploads[-1]:.2f} s, render→shown {renders[-1]:.2f} s")
+    readable = 0
+    for s in states:
+        row = TryOn.objects.get(pk=s["id"])
+        for u in (s["photo_url"], s["result_url"], s["download_url"], s["status_url"],
+                  f"/media/{row.photo}", f"/media/{row.result}"):
+            readable += int(other.get(u).status_code == 200)
+    later = max(TryOn.objects.values_list("expires_at", flat=True)) + timedelta(seconds=1)
+    jobs.sweep(now=later)
+    prefix = tmp / "media" / "gan_imaging_tryon"
+    files = [p for p in prefix.rglob("*") if p.is_file()] if prefix.exists() else []
+    left = len(files) + TryOn.objects.count()
+    timed_r, timed_u = renders[1:], uploads[1:]  # the first warms the models up
+    return {"tryon_s": statistics.median(timed_r), "tryon_max_s": max(timed_r),
+            "upload_s": statistics.median(timed_u), "readable": readable, "left": left,
+            "leaked": readable + left}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/datasets/products")
+    ap.add_argument("--sheet", type=Path, default=Path("/tmp/tryon_sheet.jpg"))
+    ap.add_argument("--timed", type=int, default=6, help="12 MP renders (first is warm-up)")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    if not (args.corpus / "manifest.csv").exists():
+        print(f"no corpus at {args.corpus}; nothing to measure (skipped)")
+        return
+    from gan_imaging.core.gan.harmonise import get_model
+
+    model = get_model()
+    rows = corpus_rows(args.corpus)
+    backdrops = sorted(r["file"] for r in rows if any(
+        k in r["notes"] for k in ("lifestyle", "nature", "banner")) or r["source"] ==
+        "mate-backgrounds")  # fmt: skip
+    cuts: list[Image.Image] = []
+    for r in sorted(rows, key=lambda r: r["file"]):
+        if r["bg"] != "transparent" or len(cuts) == N_PRODUCTS:
+            continue
+        im = load(args.corpus, r["file"], (600, 600))
+        if im.mode != "RGBA":
+            continue
+        im.thumbnail((600, 600))
+        box = im.getchannel("A").point(lambda v: 255 if v >= 128 else 0).getbbox()
+        if box is None:
+            continue
+        share = (box[2] - box[0]) * (box[3] - box[1]) / (im.width * im.height)
+        if share > 0.02:
+            cuts.append(im.crop(box))
+    rng = np.random.default_rng(20)
+    rooms = []
+    for i in range(N_ROOMS):
+        wall = load(args.corpus, backdrops[(2 * i) % len(backdrops)], (W, H))
+        floor = load(args.corpus, backdrops[(2 * i + 7) % len(backdrops)], (800, 800))
+        rooms.append(make_room(i, wall, floor, rng))
+    print(f"{len(cuts)} cutouts, {len(rooms)} rooms ({', '.join(sorted(set(KINDS)))}), "
+          f"{W}x{H} px")
+    rows_out, sheet = [], []
+    for j, cut in enumerate(cuts):
+        photo, surface, side = rooms[j % N_ROOMS]
+        spec = pose_for(surface, cut, rng)
+        res, on_plane, present, scale_err, light_ok = measure_placement(photo, cut, spec, model,
+                                                                        side)  # fmt: skip
+        rows_out.append((surface.kind, on_plane, present, scale_err, light_ok))
+        if j < 12:
+            sheet.append(res.image)
+    print(f"{'kind':6} {'n':>3} {'on_plane':>9} {'present':>8} {'scale_err':>10} {'light':>6}")
+    for kind in ("floor", "table", "wall"):
+        sel = [r for r in rows_out if r[0] == kind]
+        print(f"{kind:6} {len(sel):3d} {np.nanmean([r[1] for r in sel]):9.3f} "
+              f"{np.mean([r[2] for r in sel]):8.2f} {np.mean([r[3] for r in sel]):10.3f} "
+              f"{np.mean([r[4] for r in sel]):6.2f}")
+    on_plane = float(np.nanmean([r[1] for r in rows_out]))
+    present = float(np.mean([r[2] for r in rows_out]))
+    scale_error = float(np.mean([r[3] for r in rows_out]))
+    scale_max = float(np.max([r[3] for r in rows_out]))
+    light = float(np.mean([r[4] for r in rows_out]))
+    print(f"all    {len(rows_out):3d} {on_plane:9.3f} {present:8.2f} {scale_error:10.3f} "
+          f"{light:6.2f}   (scale_error max {scale_max:.3f})")
+
+    h = harmonisation_gain(args.corpus, model)
+    print(f"harmonisation, {h['n']} held-out composites at 256 px (PSNR dB, whole image): "
+          f"plain paste {h['paste']:.2f}, bounded harmoniser {h['harmonised']:.2f}, "
+          f"gain {h['gain']:+.2f}")
+
+    tile = (400, 300)
+    grid = Image.new("RGB", (tile[0] * 4, tile[1] * 3), (255, 255, 255))
+    for k, im in enumerate(sheet):
+        grid.paste(im.resize(tile, Image.Resampling.LANCZOS), ((k % 4) * tile[0],
+                                                               (k // 4) * tile[1]))
+    args.sheet.parent.mkdir(parents=True, exist_ok=True)
+    grid.save(args.sheet, "JPEG", quality=78, optimize=True)
+    print(f"contact sheet: {args.sheet} ({args.sheet.stat().st_size // 1024} KiB)")
+
+    buf = io.BytesIO()
+    cuts[0].save(buf, "PNG")
+    photos = [phone_jpeg(rooms[k][0], k) for k in range(args.timed)]
+    print(f"app: {len(photos)} 12 MP phone JPEGs ({len(photos[0]) // 1024} KiB each)")
+    app = app_run(photos, buf.getvalue())
+    print(f"render→shown median {app['tryon_s']:.2f} s (max {app['tryon_max_s']:.2f}), "
+          f"12 MP upload median {app['upload_s']:.2f} s; readable by another session "
+          f"{app['readable']}, left after the TTL {app['left']}")
+    print(f"RESULT tryon_s={app['tryon_s']:.2f} shadow_on_plane={on_plane:.3f} "
+          f"scale_error={scale_error:.3f} harmonise_gain_db={h['gain']:.2f} "
+          f"leaked={app['leaked']}")
+
+
+if __name__ == "__main__":
+    main()
