@@ -118,7 +118,7 @@ DEFAULTS: dict[str, Any] = {
     "TRYON_MAX_SIDE": 1600,
     # Photo uploads allowed per window: {"session": [n, seconds], "ip": [n, seconds]}.
     "TRYON_RATE_LIMITS": {"session": [10, 3600], "ip": [30, 3600]},
-    # Renders one photo may have (each drag and "Render" is one).
+    # Renders one photo may have (each press of "Render" is one).
     "TRYON_MAX_RENDERS": 30,
 }
 
