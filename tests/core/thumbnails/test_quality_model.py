@@ -21,6 +21,7 @@ from gan_imaging.core.imaging.quality_model import (
     features,
     load,
     predicted_search,
+    proxy_crossing,
     proxy_curve,
 )
 
@@ -58,6 +59,16 @@ def test_crossing_interpolates_between_grid_points():
     assert crossing(np.array([0.9, 0.96, 0.98, 0.99]), 0.97) == pytest.approx(1.5)
     assert crossing(np.array([0.98, 0.99]), 0.97) == 0.0
     assert crossing(np.array([0.90, 0.95]), 0.97) == 2.0
+
+
+@pytest.mark.parametrize("size", [(160, 120), (700, 620), (7, 5), (8, 8)])
+@pytest.mark.parametrize("floor", [0.9, 0.97, 0.995, 1.0])
+def test_the_bisected_crossing_equals_the_full_curves(size, floor):
+    # 700 × 620 has more blocks than PROXY_BLOCKS: the sampled-gather path.
+    plane = (luma(photo(1, size)) if min(size) > 90 else
+             np.random.default_rng(1).integers(0, 255, size[::-1]).astype(np.uint8))
+    assert proxy_crossing(plane, floor) == pytest.approx(crossing(proxy_curve(plane), floor),
+                                                         abs=1e-12)
 
 
 def test_features_tell_a_flat_backdrop_from_a_busy_texture():
@@ -110,6 +121,17 @@ def test_a_chain_learns_its_photos_bias():
     choice = predicted_search(crossing_probe(GRID[6], calls), GRID, 0.97, GRID[4], ratio=0.91)
     chain.learn(feats, choice, 0.97)
     assert chain.predict(feats) >= GRID[6] - 4
+
+
+def test_a_rendition_learns_only_from_those_before_its_neighbour():
+    model = QualityModel({"webp": (4.0, 0, 0, 0, 0, 0)}, {"webp": 0.0}, 1.0, "q-test")
+    chain = ChainPredictor(model, "webp", GRID, 0.91)
+    feats = np.zeros(len(FEATURES))
+    choice = predicted_search(crossing_probe(GRID[8], []), GRID, 0.97, GRID[4], ratio=0.91)
+    chain.learn(feats, choice, 0.97, index=1)  # rendition 1 finished first
+    # Rendition 2 may run beside rendition 1, so it does not learn from it; 3 does.
+    assert chain.predict(feats, index=2) == GRID[4]
+    assert chain.predict(feats, index=3) >= GRID[7]
 
 
 def test_the_model_round_trips(tmp_path):
