@@ -49,7 +49,8 @@ def test_ssim_is_symmetric(photo):
 
 
 def test_ssim_matches_a_direct_window_by_window_computation(photo):
-    """The strided-sum implementation equals the textbook formula on 8×8 windows, stride 4."""
+    """The strided-sum implementation equals the textbook formula on 8×8 windows, stride 4
+    (to float32 moments: within 1e-5)."""
     a = luma(photo).astype(np.float64)
     b = luma(photo.filter(ImageFilter.GaussianBlur(1))).astype(np.float64)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
@@ -62,7 +63,7 @@ def test_ssim_matches_a_direct_window_by_window_computation(photo):
             cov = ((wa - ma) * (wb - mb)).mean()
             num = (2 * ma * mb + c1) * (2 * cov + c2)
             scores.append(num / ((ma**2 + mb**2 + c1) * (va + vb + c2)))
-    assert ssim(a.astype(np.uint8), b.astype(np.uint8)) == pytest.approx(np.mean(scores), abs=1e-9)
+    assert ssim(a.astype(np.uint8), b.astype(np.uint8)) == pytest.approx(np.mean(scores), abs=1e-5)
 
 
 def test_ssim_handles_planes_smaller_than_a_window_and_refuses_mismatched_shapes():
