@@ -117,7 +117,7 @@ def replay(records: list[dict], model: QualityModel | None, floor: float) -> dic
     for (_photo, fmt), chain in chains.items():
         grid, hint = QUALITY_GRIDS[fmt], None
         predictor = ChainPredictor(model, fmt, grid, STEP_RATIO[fmt]) if model else None
-        for r in sorted(chain, key=lambda r: r["width"]):
+        for k, r in enumerate(sorted(chain, key=lambda r: r["width"])):
             calls = [0]
 
             def probe(q: int, r: dict = r, calls: list = calls) -> tuple[bytes, float]:
@@ -126,9 +126,10 @@ def replay(records: list[dict], model: QualityModel | None, floor: float) -> dic
                 return size.to_bytes(8, "big"), score  # the size stands in for the bytes
 
             feats = np.array(r["features"][str(floor)])
-            if predictor is not None and (q := predictor.predict(feats)) is not None:
+            # As the pipeline's chains: rendition k learns from those before k - PREDICT_LAG.
+            if predictor is not None and (q := predictor.predict(feats, index=k)) is not None:
                 choice = predicted_search(probe, grid, floor, q, ratio=STEP_RATIO[fmt])
-                predictor.learn(feats, choice, floor)
+                predictor.learn(feats, choice, floor, index=k)
             else:
                 choice = search_quality(probe, grid, floor, hint=hint, ratio=STEP_RATIO[fmt],
                                         thorough=r["px"] <= 250_000)

@@ -101,6 +101,20 @@ def test_auto_quality_is_lower_for_a_flat_packshot_than_for_a_busy_photo():
     assert flat.meta["quality"] < busy.meta["quality"]
 
 
+@pytest.mark.parametrize("search", ["predict", "exact"])
+def test_auto_quality_bytes_do_not_depend_on_how_many_threads_encode(monkeypatch, search):
+    # One worker runs each chain strictly in order; eight let neighbours of a chain and the
+    # formats' chains overlap. Each rendition learns only from those finished before it starts.
+    spec = ThumbnailSpec(widths=(192, 160, 128, 96, 64, 48), formats=("avif", "webp", "jpeg"),
+                         fill=("1:1",), quality_search=search)
+    got = []
+    for workers in (1, 8):
+        monkeypatch.setattr("gan_imaging.core.pipelines.thumbnails.os.cpu_count",
+                            lambda n=workers: n)
+        got.append([(o.key, o.data, o.meta) for o in run(textured(200, 150, 3), spec, Context())])
+    assert got[0] == got[1] and len(got[0]) == 6 * 3 + 4 * 3 + 1  # the square: 150 px and under
+
+
 def test_same_input_gives_same_bytes():
     spec = ThumbnailSpec(widths=(160, 80), formats=("avif", "webp", "jpeg"), fill=("4:5",))
     a = run(textured(200, 150, seed=7), spec, Context())
