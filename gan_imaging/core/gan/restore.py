@@ -150,13 +150,14 @@ def restore(
     model: RestoreModel | str | os.PathLike[str] | None = None,
     *,
     device: str = "cpu",
-    tile: int = 256,
+    tile: int = 512,
     context: int | None = None,
 ) -> Image.Image:
     """``image`` with JPEG artefacts and noise removed, same size and mode family.
 
     model: a RestoreModel or a model path (default: the bundled PSNR model). device:
-    ``"cpu"``, ``"cuda"``, ``"auto"``... tile: tile side in px (a multiple of 8, >= 16).
+    ``"cpu"``, ``"cuda"``, ``"auto"``... tile: tile side in px (a multiple of 8, >= 16; each
+    tile also reads ``context`` px around it, so larger tiles waste less).
     context: px read around each tile (a multiple of 8; default the net's receptive radius
     rounded up, which makes tiling exact). Returns ``"RGBA"`` for inputs with transparency
     (alpha unchanged), ``"L"`` for grey inputs, else ``"RGB"``. Out of GPU memory it runs on
