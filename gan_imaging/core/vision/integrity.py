@@ -74,6 +74,11 @@ SEE_THROUGH_ALONE = 0.35
 #: ... when at least this share (0–1) of that semi-transparent area is backed by the net or
 #: the colours (a light product on white is only partly backed by its colours).
 SEE_BACKED = 0.4
+#: Mattes made by the net (``cutout.method``): see-through from ``SEE_THROUGH_NET`` of the
+#: body when ``SEE_SOLID`` of that area is nearer the body's colours than the backdrop's.
+NET_MADE = ("network", "salient")
+SEE_THROUGH_NET = 0.1
+SEE_SOLID = 0.6
 #: Outline length over that of the smoothed matte from which edges count as blotchy.
 RAGGED = 1.25
 
@@ -167,7 +172,12 @@ def _verdict(m: dict[str, Any]) -> list[dict[str, Any]]:
         reasons.append(_reason(HOLES, share=pct(m.get("holes", 0.0))))
     semi = m.get("semi", 0.0)
     backed = max(m.get("semi_net", 0.0), m.get("see_through_colour", 0.0))
-    if semi >= SEE_THROUGH_ALONE or (semi >= SEE_THROUGH_SHARE and backed >= SEE_BACKED * semi):
+    # A matte the net made cannot be backed by the net: there the photo's colours decide,
+    # from a lower share (a t-shirt fading out at its hem in a floor shot).
+    own = m.get("method") in NET_MADE and semi >= SEE_THROUGH_NET and m.get(
+        "semi_solid", 0.0) >= SEE_SOLID * semi
+    if own or semi >= SEE_THROUGH_ALONE or (semi >= SEE_THROUGH_SHARE
+                                            and backed >= SEE_BACKED * semi):
         reasons.append(_reason(SEE_THROUGH, share=pct(semi)))
     if m.get("ragged", 1.0) >= RAGGED:
         reasons.append(_reason(RAGGED_EDGES, ratio=f"{m['ragged']:.1f}"))

@@ -182,6 +182,43 @@ def test_on_a_busy_backdrop_without_the_net_colours_and_edges_still_judge():
     assert half.measurements["weak_run"] >= integrity.CUT_RUN  # the cut down the middle
 
 
+def busy_card():
+    """The grey card on a busy backdrop of reds, greens and browns; photo and true matte."""
+    rng = np.random.default_rng(5)
+    noise = ndimage.zoom(rng.integers(0, 256, (18, 24, 3)), (10, 10, 1), order=1)
+    noise[..., 2] = 0
+    im, matte = card()
+    photo = np.where(matte[..., None] >= 128, np.asarray(im), noise).astype(np.uint8)
+    return photo, matte
+
+
+def test_a_net_made_matte_fading_out_over_a_solid_product_fails():
+    # A t-shirt on a wooden floor whose matte dissolves towards the hem: the net's own soft
+    # edge cannot vouch for itself; the photo shows solid grey cloth there, not the floor.
+    photo, matte = busy_card()
+    faded = matte.copy()
+    faded[124:141] = (faded[124:141] * 0.45).astype(np.uint8)
+    report = check_integrity(Image.fromarray(photo), faded, method="network", model=NO_NET)
+    assert integrity.SEE_THROUGH in templates(report), report.measurements
+    assert integrity.SEE_THROUGH_NET <= report.measurements["semi"] < integrity.SEE_THROUGH_SHARE
+
+
+def test_glass_that_shows_the_backdrop_through_it_is_not_see_through_damage():
+    # The same soft area over pixels that show the backdrop (glass): no solid body there.
+    photo, matte = busy_card()
+    glass = matte.copy()
+    glass[110:141] = (glass[110:141] * 0.45).astype(np.uint8)
+    rng = np.random.default_rng(5)
+    noise = ndimage.zoom(rng.integers(0, 256, (18, 24, 3)), (10, 10, 1), order=1)
+    noise[..., 2] = 0
+    photo[110:141] = np.where(matte[110:141, :, None] >= 128,
+                              (0.8 * noise[110:141] + 0.2 * 200).astype(np.uint8),
+                              photo[110:141])  # fmt: skip
+    report = check_integrity(Image.fromarray(photo), glass, method="network", model=NO_NET)
+    assert integrity.SEE_THROUGH not in templates(report), report.measurements
+    assert report.measurements["semi_solid"] < integrity.SEE_SOLID * report.measurements["semi"]
+
+
 def test_an_uploaded_cutout_is_trusted_but_parts_dropped_from_it_count():
     im, matte = card()
     rgba = im.convert("RGBA")
