@@ -75,23 +75,27 @@ def upload_and_wait(page, url: str) -> None:
                            " && document.querySelector('.gan-tryon-product').naturalWidth > 0")
 
 
-def render_and_check(page, shots: Path, name: str) -> None:
+def render_and_check(page, shots: Path, name: str) -> dict:
+    """Render, check the result and its download, delete; returns the pose that was rendered."""
     page.click(".gan-tryon-render")
     page.wait_for_selector(".gan-tryon-result:not([hidden])", timeout=120_000)
     page.wait_for_function("document.querySelector('.gan-tryon-result img').naturalWidth > 0")
     page.locator(".gan-tryon-result").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / f"{name}-result.png"), full_page=True)
-    href = page.get_attribute(".gan-tryon-download", "href")
+    href = page.eval_on_selector(".gan-tryon-download", "a => a.href")
     assert href and "download=1" in href
     got = page.request.get(href)
     assert got.status == 200 and got.body()[:2] == b"\xff\xd8"
     assert "attachment" in got.headers["content-disposition"]
-    result_url = page.get_attribute(".gan-tryon-result img", "src")
+    result_url = page.eval_on_selector(".gan-tryon-result img", "i => i.src")
+    pose = TryOn.objects.get().pose
     page.click(".gan-tryon-delete")
-    page.wait_for_selector(".gan-tryon-stage[hidden]")
+    page.wait_for_selector(".gan-tryon-stage[hidden]", state="attached")
     assert page.locator(".gan-tryon-message").inner_text().strip()
     page.screenshot(path=str(shots / f"{name}-deleted.png"), full_page=True)
     assert page.request.get(result_url).status == 404
+    assert TryOn.objects.get().status == "deleted"
+    return pose
 
 
 def test_desktop_shopper_places_renders_downloads_and_deletes(
@@ -124,9 +128,9 @@ def test_desktop_shopper_places_renders_downloads_and_deletes(
     assert page.eval_on_selector(".gan-tryon-horizon-line", "l => l.getAttribute('visibility')") \
         == "visible"
     page.screenshot(path=str(shots / "desktop-placed.png"), full_page=True)
-    render_and_check(page, shots, "desktop")
-    row = TryOn.objects.get()
-    assert row.pose["horizon"] == pytest.approx(0.53, abs=0.02) and row.status == "deleted"
+    pose = render_and_check(page, shots, "desktop")
+    assert pose["horizon"] == pytest.approx(0.53, abs=0.02)
+    assert pose["x"] < 0.5 and pose["width"] > 0.3  # dragged left, grown
 
 
 def test_phone_shopper_drags_and_pinches_by_touch(browser, live_server, celery_worker, product,
