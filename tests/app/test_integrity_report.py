@@ -38,12 +38,14 @@ def card() -> Image.Image:
     return im
 
 
-def packshot_meta(model: SegModel | None) -> dict:
+def packshot_meta(model: SegModel | None, output: str = "packshot") -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        spec = RenderSpec(outputs=("packshot",), cutout_method="network" if model else "auto")
-        (shot,) = run(card(), spec, Context(models={"cutout": model} if model else {}))
+        spec = RenderSpec(outputs=(output,), cutout_method="network" if model else "auto",
+                          scene_aspects=("1:1",), scene_styles=("paper-sweep",),
+                          scene_long_side=256)  # fmt: skip
+        (shot, *_rest) = run(card(), spec, Context(models={"cutout": model} if model else {}))
     finally:
         torch.set_num_threads(threads)
     return shot.meta
@@ -81,3 +83,14 @@ def test_a_whole_card_keeps_its_marketplace_ticks(admin_client):
     html = compliance_html(admin_client, packshot_meta(None))
     assert "Review needed" not in html and "data-review-needed" not in html
     assert html.count("✓") == 2
+
+
+@pytest.mark.parametrize("output", ["scenes", "cutout"])
+def test_scenes_and_cutouts_of_a_damaged_product_say_review_needed_too(admin_client, output):
+    # Not only the packshot: a scene made from the card's stripe and logo is as unpublishable.
+    meta = packshot_meta(SegModel("stub", {}, SaturatedOnly(), 160), output)
+    assert "compliance" not in meta and not meta["cutout"]["integrity"]["ok"]
+    html = compliance_html(admin_client, meta)
+    assert 'data-review-needed="1"' in html
+    assert "Review needed: part of the product is missing from the cutout" in html
+    assert packshot_meta(None, output)["cutout"]["integrity"] == {"ok": True, "reasons": []}

@@ -227,9 +227,17 @@ def run(image: Image.Image, spec: RenderSpec, ctx: Context) -> list[Output]:
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
     matte = cutout(image, method=spec.cutout_method, model=ctx.models.get("cutout"))
     product = extract_product(image, matte)
+    # Does the cut-out product keep what the photo shows? Every output made from it says so
+    # (scenes and cutouts too, not only the packshot's report): never show a damaged one as ok.
+    final = Image.new("L", image.size, 0)
+    final.paste(product.rgba.getchannel("A"), product.box[:2])
+    integrity = check_integrity(image, final, method=matte.method,
+                                model=ctx.models.get("cutout")).as_dict()  # fmt: skip
     cut_meta: dict[str, Any] = {"method": matte.method, "model_version": matte.model_version,
                                 "plainness": round(matte.plainness, 3),
-                                "touches_edge": product.touches_edge}  # fmt: skip
+                                "touches_edge": product.touches_edge,
+                                "integrity": {"ok": integrity["ok"],
+                                              "reasons": integrity["reasons"]}}  # fmt: skip
     ctx.progress(0.2)
     outputs: list[Output] = []
     if "packshot" in spec.outputs:
@@ -244,12 +252,7 @@ def run(image: Image.Image, spec: RenderSpec, ctx: Context) -> list[Output]:
         if product.touches_edge:
             report["warnings"].append(compliance.warning(
                 gettext_noop("the product touches the photo's edge: it may be cut off"), "photo"))
-        # Does the packshot's product keep what the photo shows? Never tick a damaged one.
-        final = Image.new("L", image.size, 0)
-        final.paste(product.rgba.getchannel("A"), product.box[:2])
-        integrity = check_integrity(image, final, method=matte.method,
-                                    model=ctx.models.get("cutout"))  # fmt: skip
-        compliance.add_integrity(report, integrity.as_dict())
+        compliance.add_integrity(report, integrity)
         meta.update(cutout=cut_meta, compliance=report, quality=spec.jpeg_quality)
         outputs.append(Output("packshot.jpg", data, "jpeg", im.width, im.height, meta))
         ctx.progress(0.35)
