@@ -8,7 +8,8 @@ composites (unchanged since the first run, so figures stay comparable) and on th
 (light-on-white, grey-on-white, flat cards, glass, thin parts, holes; ``iou_hard`` and one
 figure per category), and ``hole_recall`` (share of enclosed background removed). Anchors in
 the same run: the classical colour model alone and the network alone. A contact sheet of hard
-cases goes to ``--hard-sheet``.
+cases goes to ``--hard-sheet``; the publishable-output sheet (24 photos across sources:
+packshot and two studio scenes each, :mod:`publishable_sheet`) to ``--publish-sheet``.
 
 Compliance: ``run()`` packshots (default spec: fill 0.85, no shadow) of the white-background
 photos (``bg=white``) and the model shots (magento-luma ``bg=complex`` ``*_main``/``*_back``
@@ -39,6 +40,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cutout_eval  # noqa: E402  (benchmarks/, the script's own folder)
+import publishable_sheet  # noqa: E402
 
 from gan_imaging.core.imaging.decode import decode  # noqa: E402
 from gan_imaging.core.imaging.encode import encode  # noqa: E402
@@ -157,6 +159,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=1000, help="max cutouts and max photos per set")
     ap.add_argument("--sheet", type=Path, default=Path("var/bench/renders_sheet.png"))
     ap.add_argument("--hard-sheet", type=Path, default=Path("var/bench/cutout_hard_sheet.png"))
+    ap.add_argument("--publish-sheet", type=Path, default=Path("var/bench/publishable.jpg"),
+                    help="24 photos across sources: input | packshot | 2 studio scenes")
     ap.add_argument("--per-category", type=int, default=30, help="hard-set composites each")
     ap.add_argument("--model", type=Path, default=None, help="cutout weights (default: bundled)")
     ap.add_argument("--skip-packshots", action="store_true", help="cutout figures only")
@@ -181,6 +185,9 @@ def main() -> None:
         results |= packshots(args, rows, ctx_models, sheet_rows)
         results |= scenes(args, rows, ctx_models, sheet_rows)
         write_sheet(args.sheet, sheet_rows)
+        chosen = publishable_sheet.choose(rows)
+        publishable_sheet.write(args.publish_sheet,
+                                publishable_sheet.render_rows(args.photos, chosen))
     print("RESULT " + " ".join(f"{k}={v:.4f}" if k.startswith(("iou", "hole")) else f"{k}={v:.3f}"
                                for k, v in results.items()))  # fmt: skip
 
