@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from gan_imaging.core.errors import GanImagingError, InvalidImageError, SpecError
+from gan_imaging.core.errors import GanImagingError
 from gan_imaging.i18n import error_text
 from gan_imaging.jobs import tryon
 from gan_imaging.jobs.tryon_privacy import (
@@ -91,7 +91,7 @@ def upload(request: HttpRequest, content_type_id: int, object_id: str,
         row = tryon.upload(obj, field_name, photo, filename=photo.name,
                            session_hash=_session_hash(request, create=True),
                            ip_hash=owner_hash(ip, "ip"))
-    except (InvalidImageError, GanImagingError) as exc:
+    except GanImagingError as exc:  # refused photos, rate limits, switched off
         return _error(exc)
     return JsonResponse(state(row), status=201)
 
@@ -110,7 +110,7 @@ def render(request: HttpRequest, tryon_id: str) -> JsonResponse:
             pose = {}
         with transaction.atomic():
             row = tryon.request_render(row, pose if isinstance(pose, dict) else {})
-    except (SpecError, GanImagingError) as exc:
+    except GanImagingError as exc:  # a bad pose, too many renders, not this session's
         return _error(exc)
     return JsonResponse(state(row), status=202)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import time
 from datetime import timedelta
@@ -184,9 +185,13 @@ def test_nothing_remains_after_the_ttl(client, product, media_root):
     orphan = Path(media_root) / PREFIX / "orphan.jpg"
     orphan.write_bytes(b"x")
     assert len(stored(media_root)) == 4
-    later = TryOn.objects.order_by("expires_at").last().expires_at + timedelta(seconds=1)
-    assert jobs.sweep(now=later - timedelta(seconds=2)).tryons_expired == 0
-    result = jobs.sweep(now=later)
+    first, last = (TryOn.objects.order_by(order).first().expires_at
+                   for order in ("expires_at", "-expires_at"))
+    born = (first - timedelta(seconds=3600)).timestamp()  # written with the first upload
+    os.utime(orphan, (born, born))
+    assert jobs.sweep(now=first - timedelta(seconds=1)).tryons_expired == 0
+    assert len(stored(media_root)) == 4  # the orphan is younger than the TTL there
+    result = jobs.sweep(now=last + timedelta(seconds=1))
     assert result.tryons_expired == 2
     assert TryOn.objects.count() == 0 and stored(media_root) == []
     assert client.get(state["photo_url"]).status_code == 404
