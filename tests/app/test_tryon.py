@@ -274,3 +274,15 @@ def test_bad_settings_are_system_check_errors(settings):
     names = " ".join(e.msg for e in found)
     for name in ("TRYON_TTL", "TRYON_RATE_LIMITS", "TRYON_DISABLED_FOR", "TRYON_STORAGE"):
         assert name in names
+
+
+def test_the_switch_reads_the_objects_product_type(product, settings):
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING,
+                            "TRYON_DISABLED_FOR": ["catalog.product:poster"]}
+    assert tryon.allowed(product)
+    product.gan_product_type = "poster"
+    assert not tryon.allowed(product)
+    product.gan_product_type = lambda: "lamp"
+    assert tryon.allowed(product)
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "TRYON_ENABLED": False}
+    assert not tryon.allowed(product)
