@@ -9,7 +9,7 @@ harmoniser trained on the rest), 256 px, each product re-coloured and re-lit onc
 ``harmonise_train.recolour`` with a fixed seed. Anchor in the same run: no harmonisation (the
 composite itself). PSNR over the whole image; ``harmonise_gain`` = harmonised − composite (dB).
 
-Scene time: ``renders._scenes`` (backdrop synthesis by the texture GANs, geometry, light,
+Scene time: ``render_scenes.scenes`` (backdrop synthesis by the texture GANs, geometry, light,
 shadow, reflection, harmonisation, WebP encode) for one 1200x1200 scene per product, the
 product's cutout already made; median over the products after one warm-up scene. One torch
 thread. Ends with ``RESULT harmonise_gain=… scene_s=… materials=…``.
@@ -34,7 +34,8 @@ from gan_imaging.core.gan import BUNDLED, bundled_path  # noqa: E402
 from gan_imaging.core.gan.harmonise import get_model  # noqa: E402
 from gan_imaging.core.gan.harmonise_train import evaluate, load_corpus  # noqa: E402
 from gan_imaging.core.pipelines import Context  # noqa: E402
-from gan_imaging.core.pipelines.renders import RenderSpec, _scenes  # noqa: E402
+from gan_imaging.core.pipelines.render_scenes import scenes as _scenes  # noqa: E402
+from gan_imaging.core.pipelines.renders import RenderSpec  # noqa: E402
 from gan_imaging.core.vision.cutout import cutout  # noqa: E402
 from gan_imaging.core.vision.packshot import extract_product  # noqa: E402
 from gan_imaging.core.vision.studio_scene import MATERIALS, SETS  # noqa: E402

@@ -10,7 +10,8 @@ from PIL import Image, ImageDraw
 
 from gan_imaging.core.errors import InvalidImageError, SpecError
 from gan_imaging.core.pipelines import PIPELINES, Context
-from gan_imaging.core.pipelines.renders import PIPELINE, RenderSpec, run, scene_size
+from gan_imaging.core.pipelines.render_scenes import scene_size
+from gan_imaging.core.pipelines.renders import PIPELINE, RenderSpec, run
 
 
 @pytest.fixture(autouse=True)
