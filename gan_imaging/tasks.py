@@ -64,3 +64,21 @@ def _recover_after_restart(**kwargs: Any) -> None:
         jobs.recover_local()
     except Exception:  # noqa: BLE001 - recovery is best effort; the sweeper covers the rest
         logging.getLogger("gan_imaging.jobs").warning("recovering jobs failed", exc_info=True)
+
+
+@worker_ready.connect
+def _warm_tryon(sender: Any = None, **kwargs: Any) -> None:
+    """A worker consuming the try-on queue loads the try-on models before it says it is ready,
+    not in a shopper's first render (about 2 s on a CPU). With ``--pool solo``, as the try-on
+    worker runs, this is the process that renders; prefork children load them at their first."""
+    try:
+        queues = set(sender.app.amqp.queues.consume_from)
+    except AttributeError:
+        return
+    if tryon.queue_name() not in queues:
+        return
+    try:
+        tryon.warm()
+    except Exception:  # noqa: BLE001 - a model that fails to load fails the render with a reason
+        logging.getLogger("gan_imaging.tryon").warning("warming the try-on models failed",
+                                                       exc_info=True)

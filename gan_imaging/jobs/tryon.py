@@ -176,6 +176,15 @@ def product_cutout(row: TryOn) -> Image.Image:
     return apply_matte(image, matte)
 
 
+def warm() -> None:
+    """Load the models a render uses (the harmoniser, the cutout net) into this process."""
+    from gan_imaging.core.gan.harmonise import get_model
+    from gan_imaging.core.vision.segnet import get_model as get_segmenter
+
+    get_model()
+    get_segmenter()
+
+
 def execute(tryon_id: Any) -> str:
     """Render one try-on (the worker's call). Returns the row's final status, or
     ``"skipped"`` when another worker has it or it is gone."""
