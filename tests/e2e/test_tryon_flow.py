@@ -1,6 +1,7 @@
 """A shopper's "Try it in your photo" in a real browser (Debian's Chromium through Playwright),
 on the demo's product page with a real worker: upload a photo, drag and scale the product
-(mouse and keyboard on a desktop, touch on a phone), mark the horizon, render, see the result,
+(mouse and keyboard on a desktop, touch on a phone), mark the horizon (a click) and a table
+top's corners (keyboard alone), render, see the result,
 download it, delete it. Screenshots are written under a temporary folder (printed)."""
 
 from __future__ import annotations
@@ -127,9 +128,21 @@ def test_desktop_shopper_places_renders_downloads_and_deletes(
     page.mouse.click(stage["x"] + 20, stage["y"] + stage["height"] * 0.53)
     assert page.eval_on_selector(".gan-tryon-horizon-line", "l => l.getAttribute('visibility')") \
         == "visible"
+    # Mark a table top's four corners with the keyboard alone: arrows move the marker,
+    # Enter places a corner.
+    page.click(".gan-tryon-mark-quad")
+    for keys in (["Shift+ArrowLeft"] * 6, ["Shift+ArrowRight"] * 12,
+                 ["Shift+ArrowDown"] * 8 + ["Shift+ArrowRight"] * 2, ["Shift+ArrowLeft"] * 16):
+        for key in keys:
+            page.keyboard.press(key)
+        page.keyboard.press("Enter")
+    assert len(page.get_attribute(".gan-tryon-quad", "points").split()) == 4
+    page.select_option(".gan-tryon-surface", "table")
     page.screenshot(path=str(shots / "desktop-placed.png"), full_page=True)
     pose = render_and_check(page, shots, "desktop")
-    assert pose["horizon"] == pytest.approx(0.53, abs=0.02)
+    assert pose["horizon"] == pytest.approx(0.53, abs=0.02) and pose["surface"] == "table"
+    corners = [v for point in pose["quad"] for v in point]
+    assert corners == pytest.approx([0.2, 0.53, 0.8, 0.53, 0.9, 0.93, 0.1, 0.93], abs=0.025)
     assert pose["x"] < 0.5 and pose["width"] > 0.3  # dragged left, grown
 
 

@@ -17,13 +17,14 @@
     var stage = $(".gan-tryon-stage"), photo = $(".gan-tryon-photo"), product = $(".gan-tryon-product");
     var controls = $(".gan-tryon-controls"), keys = $(".gan-tryon-keys");
     var size = $(".gan-tryon-size"), surface = $(".gan-tryon-surface"), horizon = $(".gan-tryon-horizon");
-    var line = $(".gan-tryon-horizon-line"), poly = $(".gan-tryon-quad");
+    var line = $(".gan-tryon-horizon-line"), poly = $(".gan-tryon-quad"), cursor = $(".gan-tryon-cursor");
     var progress = $(".gan-tryon-progress"), message = $(".gan-tryon-message"), error = $(".gan-tryon-error");
     var result = $(".gan-tryon-result"), download = $(".gan-tryon-download");
     var state = null;               // the server's answer for the current photo
     var pose = { x: 0.5, y: 0.85, width: 0.3 };
     var marks = { horizon: null, quad: null };
     var marking = null, quadPoints = [], polling = null;
+    var aim = [0.5, 0.5];           // the keyboard's marker while marking (shares of the photo)
 
     function say(text) { message.textContent = text; }
     function fail(text) { error.textContent = text || t("failed"); progress.hidden = true; }
@@ -42,6 +43,8 @@
       var hz = marks.horizon;
       line.setAttribute("visibility", hz === null ? "hidden" : "visible");
       if (hz !== null) { line.setAttribute("y1", hz * 1000); line.setAttribute("y2", hz * 1000); }
+      cursor.setAttribute("visibility", marking ? "visible" : "hidden");
+      cursor.setAttribute("cx", aim[0] * 1000); cursor.setAttribute("cy", aim[1] * 1000);
       var q = marks.quad || (quadPoints.length ? quadPoints : null);
       poly.setAttribute("visibility", q ? "visible" : "hidden");
       poly.setAttribute("points", q ? q.map(function (p) { return (p[0] * 1000) + "," + (p[1] * 1000); }).join(" ") : "");
@@ -128,21 +131,24 @@
     size.addEventListener("input", function () { pose.width = clamp(size.value / 100, 0.02, 1.5); layout(); });
 
     // ---- marking the surface
+    function startMarking(kind) {
+      marking = kind; quadPoints = []; aim = [0.5, marks.horizon === null ? 0.5 : marks.horizon];
+      stage.classList.add("gan-tryon-marking"); stage.tabIndex = 0; stage.focus();
+    }
     $(".gan-tryon-mark-horizon").addEventListener("click", function () {
-      marking = "horizon"; quadPoints = []; stage.classList.add("gan-tryon-marking"); say(t("horizon-prompt"));
-      horizon.disabled = false; if (marks.horizon === null) { marks.horizon = horizon.value / 100; layout(); }
+      startMarking("horizon"); say(t("horizon-prompt"));
+      horizon.disabled = false; if (marks.horizon === null) { marks.horizon = horizon.value / 100; }
+      layout();
     });
     $(".gan-tryon-mark-quad").addEventListener("click", function () {
-      marking = "quad"; quadPoints = []; marks.quad = null; stage.classList.add("gan-tryon-marking"); say(t("quad-prompt")); layout();
+      startMarking("quad"); marks.quad = null; say(t("quad-prompt")); layout();
     });
     $(".gan-tryon-clear").addEventListener("click", function () {
       marking = null; quadPoints = []; marks = { horizon: null, quad: null }; horizon.disabled = true;
       stage.classList.remove("gan-tryon-marking"); say(""); layout();
     });
     horizon.addEventListener("input", function () { marks.horizon = horizon.value / 100; layout(); });
-    stage.addEventListener("click", function (ev) {
-      if (!marking) return;
-      var p = fraction(ev);
+    function mark(p) {
       if (marking === "horizon") {
         marks.horizon = clamp(p[1], 0, 1); horizon.value = Math.round(marks.horizon * 100);
         marking = null; stage.classList.remove("gan-tryon-marking"); say("");
@@ -153,7 +159,19 @@
           stage.classList.remove("gan-tryon-marking"); say(t("quad-done"));
         }
       }
+      if (!marking) stage.removeAttribute("tabindex");
       layout();
+    }
+    stage.addEventListener("click", function (ev) { if (marking) mark(fraction(ev)); });
+    stage.addEventListener("keydown", function (ev) {  // marking without a pointer
+      if (!marking || ev.target !== stage) return;
+      var step = ev.shiftKey ? 0.05 : 0.01;
+      var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+      if (moves[ev.key]) { aim = [clamp(aim[0] + moves[ev.key][0], 0, 1), clamp(aim[1] + moves[ev.key][1], 0, 1)]; layout(); }
+      else if (ev.key === "Enter" || ev.key === " ") { mark(aim.slice()); }
+      else if (ev.key === "Escape") { marking = null; quadPoints = []; stage.classList.remove("gan-tryon-marking"); stage.removeAttribute("tabindex"); say(""); layout(); }
+      else { return; }
+      ev.preventDefault();
     });
 
     // ---- render, progress, result
