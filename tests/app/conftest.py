@@ -128,8 +128,9 @@ class Worker:
     """A real ``celery worker`` process on the test database, media folder and broker."""
 
     def __init__(self, *, broker: str, db_name: str, media: Path, data: Path, log: Path,
-                 app: str = "shop", concurrency: int = 1, env: dict[str, str] | None = None):
-        self.app, self.concurrency = app, concurrency
+                 app: str = "shop", concurrency: int = 1, env: dict[str, str] | None = None,
+                 pool: str = "prefork"):
+        self.app, self.concurrency, self.pool = app, concurrency, pool
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "shop.settings",
@@ -146,7 +147,7 @@ class Worker:
     def start(self) -> None:
         self._fh = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", self.app, "worker", "-P", "prefork",
+            [sys.executable, "-m", "celery", "-A", self.app, "worker", "-P", self.pool,
              "-c", str(self.concurrency),
              "-Q", "gan_imaging.cpu,gan_imaging.gpu,gan_imaging.tryon",
              "--without-gossip", "--without-mingle",
