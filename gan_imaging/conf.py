@@ -88,7 +88,7 @@ DEFAULTS: dict[str, Any] = {
     # texture, about 1 dB lower PSNR). A model the shop trained (arch "sr") replaces either.
     "UPSCALE_VARIANT": "psnr",
     # Repair supplier photos (JPEG blocking and ringing, sensor noise) with a small trained net
-    # before thumbnails, renders and banners are made: "when_needed" (JPEG quality <= 75 or
+    # before thumbnails, renders and banners are made: "when_needed" (JPEG quality <= 70 or
     # noise sigma >= 4, estimated per photo), "always" or "never". A photo not restored is used
     # exactly as uploaded.
     "RESTORE": "when_needed",
