@@ -88,11 +88,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--variant", choices=("psnr", "gan"), default="psnr")
-    ap.add_argument("--steps", type=int, default=None, help="default 4000 psnr, 600 gan")
+    ap.add_argument("--steps", type=int, default=None, help="default 7000 psnr, 600 gan")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--crop", type=int, default=96)
-    ap.add_argument("--features", type=int, default=48)
-    ap.add_argument("--convs", type=int, default=6)
+    ap.add_argument("--features", type=int, default=32)
+    ap.add_argument("--convs", type=int, default=4)
+    ap.add_argument("--factor", type=int, choices=(1, 2, 4), default=2)
     ap.add_argument("--lr", type=float, default=None, help="default 1e-3 psnr, 1e-4 gan")
     ap.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
     ap.add_argument("--count", type=int, default=1024, help="patches cut from the photos")
@@ -114,8 +115,8 @@ def main() -> None:
     print(f"{patches.shape[0]} patches of {PATCH} px ({time.perf_counter() - t:.0f} s)",
           flush=True)
     cfg = RestoreTrainConfig(
-        features=args.features, convs=args.convs,
-        steps=args.steps if args.steps is not None else (600 if gan else 4000),
+        features=args.features, convs=args.convs, factor=args.factor,
+        steps=args.steps if args.steps is not None else (600 if gan else 7000),
         batch=args.batch, crop=args.crop,
         lr=args.lr if args.lr is not None else (1e-4 if gan else 1e-3),
         adv_weight=0.02 if gan else 0.0, fm_weight=0.5 if gan else 0.0,

@@ -96,6 +96,25 @@ def group_by_kind(renditions: list[Rendition]) -> list[dict[str, Any]]:
     ]
 
 
+def restore_label(renditions: list[Rendition]) -> str:
+    """What the restoration step did to the photo, from its renditions' ``meta["restore"]``:
+    "restored: JPEG q≈35, noise σ≈6", "not restored: …", or "" (no record, or mode never)."""
+    record = next((r.meta["restore"] for r in renditions
+                   if isinstance(r.meta, dict) and isinstance(r.meta.get("restore"), dict)), None)
+    if not record or record.get("mode") == "never":
+        return ""
+    parts = []
+    if record.get("jpeg_quality") is not None:
+        parts.append(gettext("JPEG q≈%(quality)s") % {"quality": record["jpeg_quality"]})
+        if record.get("double_jpeg"):
+            parts.append(gettext("saved twice"))
+    parts.append(gettext("noise σ≈%(sigma).0f") % {"sigma": float(record.get("noise") or 0)})
+    what = ", ".join(parts)
+    if record.get("applied"):
+        return gettext("restored: %(what)s") % {"what": what}
+    return gettext("not restored: %(what)s") % {"what": what}
+
+
 class GanStatusListFilter(admin.SimpleListFilter):
     """Filter objects by the generation status of their (first) GanImageField's current photo."""
 
@@ -185,6 +204,7 @@ class GanImagingAdminMixin:
                     "status": file.generation_status if file else "none",
                     "status_label": STATUS_LABELS[file.generation_status if file else "none"],
                     "groups": group_by_kind(file.rendition_list() if file else []),
+                    "restore": restore_label(file.rendition_list()) if file else "",
                     "jobs": list(file.jobs.select_related("content_type").annotate(
                         shown=Count("rendition", filter=Q(rendition__state="current")))[:10])
                     if file else [],

@@ -74,6 +74,8 @@ def _bundled(role: str, name: str) -> Path:
         if scale is None:
             raise ModelError(f"There is no super-resolution model {name!r}; use x2 or x4.")
         return bundled.sr_path(scale, variant=str(gan_settings.UPSCALE_VARIANT))
+    if role == "restore":  # the name is the RESTORE mode: it goes into outputs' versions
+        return bundled.restore_path()
     if role == "cutout":
         from gan_imaging.core.vision.segnet import BUNDLED_CUTOUT
 
@@ -127,6 +129,8 @@ def effective_version(pipeline: Any, spec: Any) -> str:
     """``pipeline.version``, plus a digest of the versions of the models a run of ``spec``
     may use (``pipeline.models``), e.g. ``renders-2+3f9a0c1d2e``."""
     pairs = sorted(set(pipeline.models(spec))) if pipeline.models else []
+    if gan_settings.RESTORE in ("when_needed", "always"):
+        pairs.append(("restore", str(gan_settings.RESTORE)))  # may change the working image
     if not pairs:
         return str(pipeline.version)
     versions = ",".join(f"{role}:{name}={_version_or_missing(role, name)}"
@@ -168,6 +172,18 @@ def upscale(image: Any, scale: int) -> Any:
     ckpt = get_model(checkpoint_path("sr", f"x{scale}"), device=device)
     out = sr_upscale(image, ckpt, scale=scale, device=device)
     out.info["model_version"] = ckpt.model_version
+    return out
+
+
+def restore_image(image: Any) -> Any:
+    """``image`` (PIL) repaired by the bundled restoration net on ``GAN_IMAGING["DEVICE"]``
+    (JPEG artefacts and noise removed, same size, alpha kept); ``info["model_version"]``
+    names the model."""
+    from gan_imaging.core.gan.restore import get_model, restore
+
+    model = get_model(bundled.restore_path())
+    out = restore(image, model, device=str(gan_settings.DEVICE))
+    out.info["model_version"] = model.model_version
     return out
 
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+from PIL import Image
 
 from gan_imaging.conf import gan_settings
 from gan_imaging.core.errors import (
@@ -32,10 +33,10 @@ from gan_imaging.core.errors import (
     SpecError,
     StorageError,
 )
-from gan_imaging.core.imaging.decode import content_hash, decode, probe
-from gan_imaging.core.pipelines import PIPELINES, Context
+from gan_imaging.core.imaging.decode import ImageInfo, content_hash, decode, probe
+from gan_imaging.core.pipelines import PIPELINES, Context, restoration
 from gan_imaging.jobs import outputs
-from gan_imaging.jobs.assets import context_models, effective_version, job_assets
+from gan_imaging.jobs.assets import context_models, effective_version, job_assets, restore_image
 from gan_imaging.jobs.cleanup import discard_outputs, promote
 from gan_imaging.jobs.common import TRAIN_KIND, JobCancelled, pipeline_for
 from gan_imaging.jobs.sources import read_source, upload_limits
@@ -127,6 +128,23 @@ def _first_passes_waiting(job: Job) -> bool:
         ~Exists(shown)).exists()
 
 
+def working_image(data: bytes, image: Image.Image, info: ImageInfo, filename: str
+                  ) -> tuple[Image.Image, dict[str, Any] | None]:
+    """The image a pipeline works on and the ``meta["restore"]`` record (None when
+    ``RESTORE`` is "never"). The decision looks at the photo at full size: a reduced (draft)
+    decode is decoded again in full for it, and a photo to restore is restored in full. A
+    photo not restored is returned as the very object decoded."""
+    mode = str(gan_settings.RESTORE)
+    if mode == "never":
+        return image, None
+    reduced = image.width * image.height < info.width * info.height
+    full = decode(data, upload_limits(), filename=filename)[0] if reduced else image
+    decision = restoration.decide(full, data, mode)
+    if not decision.restore:
+        return image, decision.meta()
+    return restoration.apply(full, decision, restore_image)
+
+
 def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition]:
     """A pipeline kind's run: check the photo is still the job's, decode it (reduced where the
     spec allows), run the pure pipeline with the shop's models, write pending rows."""
@@ -156,7 +174,8 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
         probe(data, limits, filename=job.source_name)  # refuse before any pixel is decoded
         # A function of the photo's size as displayed: decode() knows its EXIF orientation.
         hint = functools.partial(pipeline.decode_hint, spec)
-    image, _info = decode(data, limits, filename=job.source_name, draft_to=hint)
+    image, info = decode(data, limits, filename=job.source_name, draft_to=hint)
+    image, restored = working_image(data, image, info, job.source_name)
     # Models activated since the request count: record what this run really used.
     version = effective_version(pipeline, spec)
     if version != job.model_version:
@@ -174,6 +193,8 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
             seed=job.seed, progress=lambda f: heartbeat(start * f), models=models))
         for out in first:
             out.meta["stage"] = "preview"
+            if restored is not None:
+                out.meta["restore"] = restored
         rows = outputs.save_all(job, first, version, spec=preview.to_dict())
         with transaction.atomic():
             promote(job, rows)
@@ -181,6 +202,9 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
             raise Deferred
     results = pipeline.run(image, spec, Context(
         seed=job.seed, progress=lambda f: heartbeat(start + (1 - start) * f), models=models))
+    if restored is not None:
+        for out in results:
+            out.meta["restore"] = restored
     renditions = outputs.save_all(job, results, version)
     # The photo may have been replaced while the pipeline ran: do not leave its outputs behind.
     current = model._default_manager.filter(pk=job.object_id).values_list(

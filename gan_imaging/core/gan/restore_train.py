@@ -44,10 +44,10 @@ class RestoreTrainConfig:
     d_width: the critic's first width. seed: all random draws. name: the model's label
     (``restore-<name>-<hash>``). log_every: ``progress`` every this many steps."""
 
-    features: int = 48
-    convs: int = 6
-    factor: int = 4
-    steps: int = 4000
+    features: int = 32
+    convs: int = 4
+    factor: int = 2
+    steps: int = 7000
     batch: int = 16
     crop: int = 96
     lr: float = 1e-3

@@ -2,11 +2,13 @@
 
 Same family as the upscaler (:mod:`.sr`, after Real-ESRGAN's SRVGGNetCompact): a plain stack
 of 3x3 convolutions with PReLU and a residual onto the input, its last conv starting at zero so
-an untrained net is the identity. The difference is where it works: the image is folded into
-``factor`` x ``factor`` pixel cells (pixel unshuffle, 3 * factor^2 channels), restored at that
-reduced resolution and unfolded (pixel shuffle). At factor 4 each cell is a quarter of a JPEG
-block, so two convs already span a block and its neighbours, and the cost per output pixel is
-about a sixteenth of the same stack at full resolution (the one-core CPU budget).
+an untrained net is the identity. The image is folded into ``factor`` x ``factor`` pixel cells
+(pixel unshuffle, 3 * factor^2 channels), restored at that reduced resolution and unfolded
+(pixel shuffle), which divides the cost per output pixel by factor^2 (the one-core CPU
+budget). The last conv also sees the cells themselves (a long skip): the linear filtering that
+does most of the denoising is then learnt at once; without it a short CPU run barely learnt.
+The bundled model: factor 2, 32 features, 4 body convs (45 k parameters, receptive radius 12
+px); factor 4 with 48 features ran as fast but learnt far less in the same training time.
 
 Fully convolutional, no normalisation: an output pixel depends only on the input within
 ``margin`` px, and a tile cut on the ``factor`` grid with that much context gives exactly the
@@ -30,7 +32,7 @@ class RestoreNet(nn.Module):
     cell side (1, 2 or 4).
     """
 
-    def __init__(self, *, features: int = 48, convs: int = 6, factor: int = 4):
+    def __init__(self, *, features: int = 32, convs: int = 4, factor: int = 2):
         super().__init__()
         if features < 1 or convs < 0 or factor not in (1, 2, 4):
             raise ValueError("features must be >= 1, convs >= 0, factor 1, 2 or 4")
@@ -43,7 +45,9 @@ class RestoreNet(nn.Module):
         for _ in range(convs):
             layers += [nn.Conv2d(features, features, 3, padding=1), nn.PReLU(features)]
         self.body = nn.Sequential(*layers)
-        self.tail = nn.Conv2d(features, c, 3, padding=1)
+        # The tail also sees the cells themselves (a long skip): a linear filter of the input,
+        # the bulk of denoising, is learnt at once instead of through the whole stack.
+        self.tail = nn.Conv2d(features + c, c, 3, padding=1)
         self.fold = nn.PixelUnshuffle(factor)
         self.unfold = nn.PixelShuffle(factor)
         for m in self.body:
@@ -58,4 +62,5 @@ class RestoreNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_images(x, channels=3)
         cells = self.fold(x)  # (B, 3 f^2, H / f, W / f)
-        return x + self.unfold(self.tail(self.body(cells)))  # (B, 3, H, W)
+        feats = torch.cat([self.body(cells), cells], dim=1)  # (B, features + 3 f^2, h, w)
+        return x + self.unfold(self.tail(feats))  # (B, 3, H, W)
