@@ -113,11 +113,13 @@ def _blocks(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = (y.shape[0] // 8) * 8, (y.shape[1] // 8) * 8
     b = y[:h, :w].reshape(h // 8, 8, w // 8, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8)
     keep = (b.min(axis=(1, 2)) > 2) & (b.max(axis=(1, 2)) < 253)
-    # Repeated blocks (drawn graphics, flat fills) would make a few values look periodic.
-    b = np.unique(b[keep].round(1), axis=0)
+    b = b[keep]
     if len(b) > _MAX_BLOCKS:
         b = b[np.sort(rng.choice(len(b), _MAX_BLOCKS, replace=False))]
-    return b
+    # Repeated blocks (drawn graphics, flat fills) would make a few values look periodic:
+    # keep one of each (keyed by a random projection of the block, a fast 1-D unique).
+    keys = b.reshape(len(b), 64).round(1) @ np.random.default_rng(1).normal(size=64)
+    return b[np.sort(np.unique(keys, return_index=True)[1])]
 
 
 def _largest_step(c: np.ndarray) -> int:
