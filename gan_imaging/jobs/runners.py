@@ -175,7 +175,6 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
         # A function of the photo's size as displayed: decode() knows its EXIF orientation.
         hint = functools.partial(pipeline.decode_hint, spec)
     image, info = decode(data, limits, filename=job.source_name, draft_to=hint)
-    image, restored = working_image(data, image, info, job.source_name)
     # Models activated since the request count: record what this run really used.
     version = effective_version(pipeline, spec)
     if version != job.model_version:
@@ -187,19 +186,20 @@ def run_pipeline(job: Job, heartbeat: Callable[[float], None]) -> list[Rendition
         preview = None  # this job's first pass is already shown, or nothing to gain
     start = 0.0
     if preview is not None:
-        # A fast first pass is stored and shown at once; the full run replaces it.
+        # A fast first pass is stored and shown at once; the full run replaces it. It is made
+        # from the photo as uploaded: the repair decision (a full-size decode and analysis,
+        # ~0.5 s for 12 MP) would double its time, and the full pass replaces it anyway.
         start = 0.3
         first = pipeline.run(image, preview, Context(
             seed=job.seed, progress=lambda f: heartbeat(start * f), models=models))
         for out in first:
             out.meta["stage"] = "preview"
-            if restored is not None:
-                out.meta["restore"] = restored
         rows = outputs.save_all(job, first, version, spec=preview.to_dict())
         with transaction.atomic():
             promote(job, rows)
         if _first_passes_waiting(job):
             raise Deferred
+    image, restored = working_image(data, image, info, job.source_name)
     results = pipeline.run(image, spec, Context(
         seed=job.seed, progress=lambda f: heartbeat(start + (1 - start) * f), models=models))
     if restored is not None:
