@@ -121,7 +121,7 @@ def check_celery(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
 @register(Tags.compatibility)
 def check_generation(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    """UPSCALE, RESTORE and FONTS."""
+    """UPSCALE and RESTORE with their variants, and FONTS."""
     errors: list[Any] = []
     value = gan_settings.UPSCALE
     if value not in ("never", "when_needed", 1, 2, 4) or isinstance(value, bool):
@@ -137,6 +137,11 @@ def check_generation(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         errors.append(Error(
             _("GAN_IMAGING['RESTORE'] is %(value)s.") % {"value": repr(gan_settings.RESTORE)},
             hint=_("Use 'when_needed', 'always' or 'never'."), id="gan_imaging.E011"))
+    if gan_settings.RESTORE_VARIANT not in ("psnr", "gan"):
+        errors.append(Error(
+            _("GAN_IMAGING['RESTORE_VARIANT'] is %(value)s.")
+            % {"value": repr(gan_settings.RESTORE_VARIANT)},
+            hint=_("Use 'psnr' or 'gan'."), id="gan_imaging.E011"))
     from gan_imaging.jobs.assets import register_fonts
 
     fonts = gan_settings.FONTS

@@ -75,7 +75,7 @@ def _bundled(role: str, name: str) -> Path:
             raise ModelError(f"There is no super-resolution model {name!r}; use x2 or x4.")
         return bundled.sr_path(scale, variant=str(gan_settings.UPSCALE_VARIANT))
     if role == "restore":  # the name is the RESTORE mode: it goes into outputs' versions
-        return bundled.restore_path()
+        return bundled.restore_path(str(gan_settings.RESTORE_VARIANT))
     if role == "cutout":
         from gan_imaging.core.vision.segnet import BUNDLED_CUTOUT
 
@@ -176,12 +176,12 @@ def upscale(image: Any, scale: int) -> Any:
 
 
 def restore_image(image: Any) -> Any:
-    """``image`` (PIL) repaired by the bundled restoration net on ``GAN_IMAGING["DEVICE"]``
-    (JPEG artefacts and noise removed, same size, alpha kept); ``info["model_version"]``
-    names the model."""
+    """``image`` (PIL) repaired by the bundled restoration net of ``RESTORE_VARIANT`` on
+    ``GAN_IMAGING["DEVICE"]`` (JPEG artefacts and noise removed, same size, alpha kept);
+    ``info["model_version"]`` names the model."""
     from gan_imaging.core.gan.restore import get_model, restore
 
-    model = get_model(bundled.restore_path())
+    model = get_model(bundled.restore_path(str(gan_settings.RESTORE_VARIANT)))
     out = restore(image, model, device=str(gan_settings.DEVICE))
     out.info["model_version"] = model.model_version
     return out

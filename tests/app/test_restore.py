@@ -78,6 +78,25 @@ def test_never_leaves_no_record_and_versions_follow_the_setting(settings):
     assert len({never, needed, effective_version(pipeline, spec)}) == 3
 
 
+@pytest.mark.django_db
+def test_the_sharpened_variant_restores_and_is_named_in_versions(settings):
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "RESTORE": "always", "DEVICE": "cpu",
+                            "RESTORE_VARIANT": "sharp"}
+    assert "gan_imaging.E011" in ids()
+    pipeline = pipeline_for("thumbnails")
+    spec = pipeline.spec_type()
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "RESTORE_VARIANT": "psnr"}
+    faithful = effective_version(pipeline, spec)
+    settings.GAN_IMAGING = {**settings.GAN_IMAGING, "RESTORE_VARIANT": "gan"}
+    assert "gan_imaging.E011" not in ids()
+    assert effective_version(pipeline, spec) != faithful
+    data = damaged_photo(30, size=160)
+    image, info = decode(data, upload_limits(), filename="p.jpg")
+    work, meta = working_image(data, image, info, "p.jpg")
+    assert meta is not None and meta["applied"] and meta["model"].startswith("restore-gan-")
+    assert work.size == image.size and work.tobytes() != image.tobytes()
+
+
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_damaged_upload_is_restored_by_a_real_worker_and_the_admin_says_so(
