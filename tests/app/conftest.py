@@ -46,6 +46,17 @@ def media_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """A request with Accept-Language: zh-hans leaves Chinese active in this thread (the locale
+    middleware activates it and nothing deactivates it in the test client): reset after each
+    test so later tests read English messages."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media(settings, media_root):
     settings.MEDIA_ROOT = str(media_root)
     yield
