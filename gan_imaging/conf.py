@@ -93,7 +93,7 @@ DEFAULTS: dict[str, Any] = {
     # exactly as uploaded.
     "RESTORE": "when_needed",
     # Which bundled restoration net: "psnr" (the benchmarked default) or "gan" (adversarially
-    # sharpened: keeps more fabric and surface texture, PSNR within 0.1 dB of "psnr").
+    # sharpened: keeps more fabric and surface texture, 0.2-0.4 dB lower PSNR).
     "RESTORE_VARIANT": "psnr",
     # Extra fonts for banners, {"key": "/path/font.ttf"}; a brand kit names a key as its Latin
     # or Chinese font ("key-bold" picks a bold file registered under that name).

@@ -97,7 +97,8 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=None, help="default 1e-3 psnr, 1e-4 gan")
     ap.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
     ap.add_argument("--count", type=int, default=1024, help="patches cut from the photos")
-    ap.add_argument("--init", type=Path, default=None, help="gan: start from (default restore)")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start from these weights (gan: default restore; psnr: none)")
     ap.add_argument("--out", type=Path, default=None, help="prefix (default weights/restore*)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
@@ -122,7 +123,9 @@ def main() -> None:
         adv_weight=0.02 if gan else 0.0, fm_weight=0.5 if gan else 0.0,
         seed=args.seed, name="gan" if gan else "psnr", log_every=args.log_every,
     )  # fmt: skip
-    init = get_model(args.init or WEIGHTS_DIR / "restore.safetensors") if gan else None
+    # gan: from the PSNR net (default the bundled one); psnr: from --init when given (resume).
+    init = (get_model(args.init or WEIGHTS_DIR / "restore.safetensors") if gan
+            else get_model(args.init) if args.init else None)
 
     def progress(step: int, total: int, m: dict[str, float]) -> None:
         print(f"  [{args.variant}] {step}/{total} loss={m['loss']:.5f} psnr={m['psnr']:.2f} "
