@@ -15,7 +15,6 @@ photos adds a GAN loss. Checkpoints are safetensors + a JSON sidecar (format
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +22,18 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 from torch import nn
 from torch.nn import functional as F
 
 from gan_imaging.core.errors import ModelError, gettext_noop
 from gan_imaging.core.gan.checkpoint import model_version, round_to_half
-from gan_imaging.core.gan.small_models import PathCache, save_small
+from gan_imaging.core.gan.small_models import (
+    LOAD_ERRORS,
+    PathCache,
+    load_small,
+    save_small,
+    sidecar_of,
+)
 
 FORMAT = "gan_imaging.harmoniser/1"
 #: Side (px) of the square the net sees; composites are resized (not cropped) to it.
@@ -153,18 +156,11 @@ def save_model(model: HarmoniserModel, prefix: str | os.PathLike[str]) -> tuple[
 def load_model(path: str | os.PathLike[str] = BUNDLED_HARMONISER) -> HarmoniserModel:
     """Load a harmoniser (the .safetensors, the .json or their prefix) on the CPU. Raises
     :class:`ModelError` with an actionable message on missing, damaged or altered files."""
-    p = Path(path)
-    sidecar = p.with_suffix(".json") if p.suffix else Path(f"{p}.json")
+    sidecar = sidecar_of(path)
     try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"format {meta.get('format')!r}")
-        width = int(meta["arch_kwargs"]["width"])
-        tensors = load_file(str(sidecar.with_name(meta["weights_file"])), device="cpu")
-        with torch.random.fork_rng(devices=[]):
-            net = HarmoniserNet(width=width)
-        net.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as exc:
+        net, meta = load_small(sidecar, FORMAT, lambda meta: HarmoniserNet(
+            width=int(meta["arch_kwargs"]["width"])))
+    except LOAD_ERRORS as exc:
         raise ModelError(
             gettext_noop(
                 "The harmoniser model %(path)s is missing or damaged (%(error)s); reinstall "
@@ -172,8 +168,9 @@ def load_model(path: str | os.PathLike[str] = BUNDLED_HARMONISER) -> HarmoniserM
             ),
             params={"path": str(sidecar), "error": str(exc)},
         ) from None
-    net.eval().requires_grad_(False)
-    model = HarmoniserModel(net, width, meta.get("name", "harmoniser"), meta.get("metrics", {}),
+    assert isinstance(net, HarmoniserNet)
+    model = HarmoniserModel(net, int(meta["arch_kwargs"]["width"]),
+                            meta.get("name", "harmoniser"), meta.get("metrics", {}),
                             meta.get("info", {}))  # fmt: skip
     if meta.get("model_version") and model.model_version != meta["model_version"]:
         raise ModelError(

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +26,6 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 
 from gan_imaging.core.bundled import restore_path
 from gan_imaging.core.errors import ModelError, SpecError, gettext_noop
@@ -36,7 +33,13 @@ from gan_imaging.core.gan.checkpoint import model_version, round_to_half
 from gan_imaging.core.gan.device import resolve_device
 from gan_imaging.core.gan.inference import is_oom
 from gan_imaging.core.gan.nets.restore import RestoreNet
-from gan_imaging.core.gan.small_models import PathCache, save_small
+from gan_imaging.core.gan.small_models import (
+    LOAD_ERRORS,
+    PathCache,
+    load_small,
+    save_small,
+    sidecar_of,
+)
 
 FORMAT = "gan_imaging.restore/1"
 GRID = 8  # JPEG block side: tiles and context are multiples of it
@@ -70,18 +73,11 @@ def save_model(model: RestoreModel, prefix: str | os.PathLike[str]) -> tuple[Pat
 def load_model(path: str | os.PathLike[str]) -> RestoreModel:
     """Load a restoration model (its .safetensors, .json or their prefix) on the CPU.
     Raises :class:`ModelError` on missing, damaged or altered files."""
-    p = Path(path)
-    sidecar = p.with_suffix(".json") if p.suffix else Path(f"{p}.json")
+    sidecar = sidecar_of(path)
     try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"format {meta.get('format')!r}")
-        kwargs = {k: int(v) for k, v in meta["arch_kwargs"].items()}
-        tensors = load_file(str(sidecar.with_name(meta["weights_file"])), device="cpu")
-        with torch.random.fork_rng(devices=[]):
-            net = RestoreNet(**kwargs)
-        net.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as exc:
+        net, meta = load_small(sidecar, FORMAT, lambda meta: RestoreNet(
+            **{k: int(v) for k, v in meta["arch_kwargs"].items()}))
+    except LOAD_ERRORS as exc:
         raise ModelError(
             gettext_noop(
                 "The restoration model %(path)s is missing or damaged (%(error)s); reinstall "
@@ -89,7 +85,7 @@ def load_model(path: str | os.PathLike[str]) -> RestoreModel:
             ),
             params={"path": str(sidecar), "error": str(exc)},
         ) from None
-    net.eval().requires_grad_(False)
+    assert isinstance(net, RestoreNet)
     model = RestoreModel(net, meta.get("name", "restore"), meta.get("metrics", {}),
                          meta.get("info", {}))  # fmt: skip
     if meta.get("model_version") and model.model_version != meta["model_version"]:

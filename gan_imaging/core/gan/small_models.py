@@ -1,5 +1,6 @@
-"""Small single-net models (the cutout segmenter, the harmoniser): one ``.safetensors`` file of
-float16 weights beside a JSON sidecar, and a once-per-process cache of loaded models.
+"""Small single-net models (the cutout segmenter, the harmoniser, the restorer): one
+``.safetensors`` file of float16 weights beside a JSON sidecar, its loader, and a
+once-per-process cache of loaded models.
 
 The GAN checkpoints (:mod:`.checkpoint`) hold generator, discriminator and EMA groups; these
 hold one net and the sidecar fields their loaders need (``format``, ``model_version``,
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import torch
-from safetensors.torch import save_file
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 from gan_imaging.core.gan.checkpoint import round_to_half
@@ -50,6 +52,34 @@ def save_small(
     weights.chmod(0o644)
     sidecar.write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return weights, sidecar
+
+
+#: What :func:`load_small` raises for a missing, damaged or mismatched file: callers turn it
+#: into their model's own :class:`~gan_imaging.core.errors.ModelError` message.
+LOAD_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError)
+
+
+def sidecar_of(path: str | os.PathLike[str]) -> Path:
+    """The JSON sidecar of ``path`` (its .safetensors, its .json or their common prefix)."""
+    p = Path(path)
+    return p.with_suffix(".json") if p.suffix else Path(f"{p}.json")
+
+
+def load_small(
+    sidecar: Path, fmt: str, build: Callable[[dict[str, Any]], nn.Module]
+) -> tuple[nn.Module, dict[str, Any]]:
+    """The net ``build(meta)`` makes, loaded (strictly, as float32) from the weights the
+    ``fmt`` sidecar names, on the CPU, in eval mode without gradients; and the sidecar's data.
+    Building does not disturb the global RNG. Raises one of :data:`LOAD_ERRORS`."""
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    if meta.get("format") != fmt:
+        raise ValueError(f"format {meta.get('format')!r}")
+    tensors = load_file(str(sidecar.with_name(meta["weights_file"])), device="cpu")
+    with torch.random.fork_rng(devices=[]):
+        net = build(meta)
+    net.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
+    net.eval().requires_grad_(False)
+    return net, meta
 
 
 class PathCache(Generic[M]):
