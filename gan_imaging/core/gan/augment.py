@@ -19,6 +19,18 @@ import torch.nn.functional as F
 Op = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 
+def dihedral(t: torch.Tensor, code: int) -> torch.Tensor:
+    """One of the 8 flips/transposes of a (C, H, W) patch: bit 1 flips W, bit 2 flips H, bit 4
+    transposes (``code`` 0–7; 0 is ``t`` itself)."""
+    if code & 1:
+        t = t.flip(2)
+    if code & 2:
+        t = t.flip(1)
+    if code & 4:
+        t = t.transpose(1, 2)
+    return t
+
+
 def _rand(gen: torch.Generator, x: torch.Tensor, *shape: int) -> torch.Tensor:
     # Drawn on the CPU generator, then moved: identical draws on every device.
     return torch.rand(*shape, generator=gen).to(device=x.device, dtype=x.dtype)

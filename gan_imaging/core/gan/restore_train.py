@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from gan_imaging.core.errors import ConfigurationError, ModelError, gettext_noop
+from gan_imaging.core.gan.augment import dihedral
 from gan_imaging.core.gan.ema import EMA
 from gan_imaging.core.gan.losses import d_loss, g_loss
 from gan_imaging.core.gan.nets.restore import RestoreNet
@@ -68,14 +69,7 @@ def _crops(patches: torch.Tensor, size: int, crop: int, gen: torch.Generator) ->
         y = int(torch.randint(0, h - crop + 1, (1,), generator=gen))
         x = int(torch.randint(0, w - crop + 1, (1,), generator=gen))
         p = patches[i, :, y : y + crop, x : x + crop]
-        f = int(torch.randint(0, 8, (1,), generator=gen))
-        if f & 1:
-            p = p.flip(2)
-        if f & 2:
-            p = p.flip(1)
-        if f & 4:
-            p = p.transpose(1, 2)
-        out.append(p)
+        out.append(dihedral(p, int(torch.randint(0, 8, (1,), generator=gen))))
     return torch.stack(out).contiguous()
 
 

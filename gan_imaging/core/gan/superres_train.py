@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from gan_imaging.core.errors import ConfigurationError, gettext_noop
+from gan_imaging.core.gan.augment import dihedral
 from gan_imaging.core.gan.checkpoint import Checkpoint
 from gan_imaging.core.gan.config import TrainConfig
 from gan_imaging.core.gan.degrade import degrade
@@ -147,14 +148,7 @@ class _Patches:
             t = self.stack[i] if self.stack is not None else self.items[i]
             y = int(torch.randint(0, t.shape[1] - c + 1, (1,), generator=rng))
             x = int(torch.randint(0, t.shape[2] - c + 1, (1,), generator=rng))
-            p = t[:, y : y + c, x : x + c]
-            if f & 1:
-                p = p.flip(2)
-            if f & 2:
-                p = p.flip(1)
-            if f & 4:
-                p = p.transpose(1, 2)
-            out.append(p)
+            out.append(dihedral(t[:, y : y + c, x : x + c], int(f)))
         hr = torch.stack(out).float()
         return hr / 255.0 if self.uint8 else (hr + 1) / 2
 
