@@ -131,9 +131,15 @@ def classical(im: Image.Image, original: Image.Image) -> dict[str, Image.Image]:
     }
 
 
+def restorer(model: object):  # noqa: ANN201
+    """The pipeline's restorer for ``model``: told the noise and quality assessed."""
+    return lambda x, a: restore(x, model, noise=a.noise if a else None,  # type: ignore[arg-type]
+                                quality=a.quality if a else None)
+
+
 def ours(im: Image.Image, data: bytes, model: object) -> tuple[Image.Image, bool]:
     decision = restoration.decide(im, data, "when_needed")
-    out, _meta = restoration.apply(im, decision, lambda x: restore(x, model))  # type: ignore[arg-type]
+    out, _meta = restoration.apply(im, decision, restorer(model))
     return out.convert("RGB"), decision.restore
 
 
@@ -206,7 +212,7 @@ def main() -> None:
         if decision.restore:
             clean_alarms += 1
         else:
-            work, _ = restoration.apply(decoded, decision, lambda x: restore(x, model))
+            work, _ = restoration.apply(decoded, decision, restorer(model))
             clean_changed += int(work is not decoded and work.tobytes() != decoded.tobytes())
         crop = textured_crop(photo, args.crop)
         if crop is None:

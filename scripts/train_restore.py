@@ -28,7 +28,7 @@ from PIL import Image, ImageOps
 if __package__ in (None, ""):  # run as a file: import the repo's package without installing it
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gan_imaging.core.gan.restore import get_model, save_model  # noqa: E402
+from gan_imaging.core.gan.restore import COND, get_model, save_model  # noqa: E402
 from gan_imaging.core.gan.restore_train import RestoreTrainConfig, train_restore  # noqa: E402
 from gan_imaging.core.gan.superres import is_held_out  # noqa: E402
 from gan_imaging.core.gan.superres_train import sr_patches  # noqa: E402
@@ -94,6 +94,8 @@ def main() -> None:
     ap.add_argument("--features", type=int, default=32)
     ap.add_argument("--convs", type=int, default=4)
     ap.add_argument("--factor", type=int, choices=(1, 2, 4), default=2)
+    ap.add_argument("--blind", action="store_true",
+                    help="a blind net (not told the noise and JPEG quality the photo reads)")
     ap.add_argument("--lr", type=float, default=None, help="default 1e-3 psnr, 1e-4 gan")
     ap.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
     ap.add_argument("--count", type=int, default=1024, help="patches cut from the photos")
@@ -117,6 +119,7 @@ def main() -> None:
           flush=True)
     cfg = RestoreTrainConfig(
         features=args.features, convs=args.convs, factor=args.factor,
+        cond=0 if args.blind else COND,
         steps=args.steps if args.steps is not None else (600 if gan else 7000),
         batch=args.batch, crop=args.crop,
         lr=args.lr if args.lr is not None else (1e-4 if gan else 1e-3),

@@ -175,14 +175,17 @@ def upscale(image: Any, scale: int) -> Any:
     return out
 
 
-def restore_image(image: Any) -> Any:
+def restore_image(image: Any, assessment: Any = None) -> Any:
     """``image`` (PIL) repaired by the bundled restoration net of ``RESTORE_VARIANT`` on
-    ``GAN_IMAGING["DEVICE"]`` (JPEG artefacts and noise removed, same size, alpha kept);
-    ``info["model_version"]`` names the model."""
+    ``GAN_IMAGING["DEVICE"]`` (JPEG artefacts and noise removed, same size, alpha kept), told
+    the damage ``assessment`` (an :class:`~gan_imaging.core.imaging.artefacts.Assessment`;
+    None: assessed from the pixels); ``info["model_version"]`` names the model."""
     from gan_imaging.core.gan.restore import get_model, restore
 
     model = get_model(bundled.restore_path(str(gan_settings.RESTORE_VARIANT)))
-    out = restore(image, model, device=str(gan_settings.DEVICE))
+    a = assessment
+    out = restore(image, model, device=str(gan_settings.DEVICE),
+                  noise=None if a is None else a.noise, quality=None if a is None else a.quality)
     out.info["model_version"] = model.model_version
     return out
 

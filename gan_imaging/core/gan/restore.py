@@ -11,6 +11,10 @@
 - **Alpha.** Transparency is kept exactly. Colour is restored premultiplied by alpha (the
   colour hidden under clear pixels never bleeds into edges), then un-premultiplied with
   ``colour <= alpha``; tiles that are clear throughout (context included) are skipped.
+- **Conditioning.** A conditioned net (``net.cond == 2``) is told the damage the photo shows:
+  :func:`conditioning` of its noise sigma and effective JPEG quality, as the restoration step's
+  assessment reads them (passed in, or assessed here from the pixels). The same numbers go to
+  every tile.
 - **Devices.** fp32 on the CPU; bfloat16 autocast on CUDA. Out of GPU memory the image is
   restored on the CPU. Deterministic.
 """
@@ -40,9 +44,19 @@ from gan_imaging.core.gan.small_models import (
     save_small,
     sidecar_of,
 )
+from gan_imaging.core.imaging.artefacts import assess
 
 FORMAT = "gan_imaging.restore/1"
 GRID = 8  # JPEG block side: tiles and context are multiples of it
+COND = 2  # conditioning numbers of a conditioned net: noise, JPEG strength
+
+
+def conditioning(noise: float, quality: int | None) -> tuple[float, float]:
+    """A conditioned net's input for a photo whose noise reads ``noise`` (sigma, 0-255 scale)
+    and whose effective JPEG quality is ``quality`` (1-100; None: not JPEG-compressed):
+    ``(sigma / 20, capped at 2.5; (100 - quality) / 100, 0 when None)``."""
+    strength = 0.0 if quality is None else (100 - min(max(int(quality), 1), 100)) / 100
+    return min(max(float(noise), 0.0), 50.0) / 20.0, strength
 
 
 @dataclass
@@ -65,7 +79,8 @@ def save_model(model: RestoreModel, prefix: str | os.PathLike[str]) -> tuple[Pat
     round_to_half(model.net)
     net = model.net
     meta = {"model_version": model.model_version, "arch": "restore", "name": model.name,
-            "arch_kwargs": {"features": net.features, "convs": net.convs, "factor": net.factor},
+            "arch_kwargs": {"features": net.features, "convs": net.convs, "factor": net.factor,
+                            **({"cond": net.cond} if net.cond else {})},
             "metrics": model.metrics, "info": model.info}  # fmt: skip
     return save_small(net, prefix, meta, FORMAT)
 
@@ -113,10 +128,12 @@ def _up(n: int, m: int) -> int:
 
 @torch.no_grad()
 def _run(net: RestoreNet, src: np.ndarray, tile: int, context: int, device: torch.device,
-         skip: np.ndarray | None) -> np.ndarray:
+         skip: np.ndarray | None, cond: tuple[float, ...]) -> np.ndarray:
     """Restore float32 (H, W, 3) in [0, 255] (H, W multiples of :data:`GRID`) -> uint8
-    (H, W, 3). ``skip``: a bool (H, W) mask; tiles whose window is all True stay 0."""
+    (H, W, 3). ``skip``: a bool (H, W) mask; tiles whose window is all True stay 0.
+    ``cond``: the conditioning numbers (empty for a blind net)."""
     h, w = src.shape[:2]
+    c = torch.tensor([cond], dtype=torch.float32, device=device) if cond else None
     pad = ((context, context), (context, context), (0, 0))
     padded = np.pad(src, pad, mode="edge")
     out = np.zeros((h, w, 3), dtype=np.uint8)
@@ -135,7 +152,7 @@ def _run(net: RestoreNet, src: np.ndarray, tile: int, context: int, device: torc
             x = (x.permute(2, 0, 1)[None] / 127.5 - 1.0).contiguous(
                 memory_format=torch.channels_last)
             with autocast:
-                y = net(x)
+                y = net(x, c)
             y = ((y.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
             y = y[0, :, context : context + y1 - y0, context : context + x1 - x0]
             out[y0:y1, x0:x1] = y.permute(1, 2, 0).cpu().numpy()
@@ -149,6 +166,8 @@ def restore(
     device: str = "cpu",
     tile: int = 512,
     context: int | None = None,
+    noise: float | None = None,
+    quality: int | None = None,
 ) -> Image.Image:
     """``image`` with JPEG artefacts and noise removed, same size and mode family.
 
@@ -156,7 +175,10 @@ def restore(
     ``"cpu"``, ``"cuda"``, ``"auto"``... tile: tile side in px (a multiple of 8, >= 16; each
     tile also reads ``context`` px around it, so larger tiles waste less).
     context: px read around each tile (a multiple of 8; default the net's receptive radius
-    rounded up, which makes tiling exact). Returns ``"RGBA"`` for inputs with transparency
+    rounded up, which makes tiling exact). noise / quality: the photo's noise sigma (0-255
+    scale) and effective JPEG quality (1-100, None: not compressed) as the restoration step
+    assessed them, for a conditioned net; when ``noise`` is None they are assessed here from
+    the pixels (the file's tables are not seen). Returns ``"RGBA"`` for inputs with transparency
     (alpha unchanged), ``"L"`` for grey inputs, else ``"RGB"``. Out of GPU memory it runs on
     the CPU.
     """
@@ -166,15 +188,21 @@ def restore(
     m = model if isinstance(model, RestoreModel) else get_model(model)
     ctx = _up(m.net.margin, GRID) if context is None else context
     dev = resolve_device(device)
+    cond: tuple[float, ...] = ()
+    if m.net.cond:
+        if noise is None:
+            a = assess(image)
+            noise, quality = a.noise, a.quality
+        cond = conditioning(noise, quality)
     # Channels-last (NHWC) convolutions run ~1.4x faster on one CPU core for these widths.
     try:
-        return _restore(_nhwc(m.net, dev), image, tile, ctx, dev)
+        return _restore(_nhwc(m.net, dev), image, tile, ctx, dev, cond)
     except Exception as exc:
         if dev.type == "cpu" or not is_oom(exc):
             raise
         torch.cuda.empty_cache()
         cpu = torch.device("cpu")
-        return _restore(_nhwc(m.net, cpu), image, tile, ctx, cpu)
+        return _restore(_nhwc(m.net, cpu), image, tile, ctx, cpu, cond)
 
 
 def _nhwc(net: RestoreNet, device: torch.device) -> RestoreNet:
@@ -187,7 +215,7 @@ def _nhwc(net: RestoreNet, device: torch.device) -> RestoreNet:
 
 
 def _restore(net: RestoreNet, image: Image.Image, tile: int, context: int,
-             device: torch.device) -> Image.Image:
+             device: torch.device, cond: tuple[float, ...]) -> Image.Image:
     grey = image.mode in ("L", "LA", "I", "I;16", "F", "1")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     rgba = np.asarray(image.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32)
@@ -195,14 +223,16 @@ def _restore(net: RestoreNet, image: Image.Image, tile: int, context: int,
     ph, pw = _up(h, GRID) - h, _up(w, GRID) - w
     rgba = np.pad(rgba, ((0, ph), (0, pw), (0, 0)), mode="edge")
     if not has_alpha or rgba[..., 3].min() == 255:
-        out = _run(net, np.ascontiguousarray(rgba[..., :3]), tile, context, device, None)[:h, :w]
+        out = _run(net, np.ascontiguousarray(rgba[..., :3]), tile, context, device, None,
+                   cond)[:h, :w]
         rgb = Image.fromarray(out, "RGB")
         if has_alpha:
             rgb.putalpha(255)
         return rgb.convert("L") if grey and not has_alpha else rgb
     alpha = rgba[..., 3:4]
     premult = rgba[..., :3] * (alpha / 255.0)
-    colour = _run(net, premult, tile, context, device, alpha[..., 0] == 0).astype(np.float32)
+    colour = _run(net, premult, tile, context, device, alpha[..., 0] == 0, cond)
+    colour = colour.astype(np.float32)
     a = alpha.astype(np.float32)
     c = np.minimum(colour, a)
     with np.errstate(divide="ignore", invalid="ignore"):

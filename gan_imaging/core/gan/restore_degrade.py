@@ -18,6 +18,12 @@ clean       8 %   untouched, or JPEG at 90-95: the net must learn to leave these
 
 JPEG goes through Pillow (what an upload went through); the 8 x 8 grid starts at the patch's
 top-left corner, as it does in the tiles inference cuts (multiples of 8 px).
+
+For a conditioned net (:func:`degrade_batch_cond`) each damaged patch also gets what the
+restoration step's assessment would read on it: the noise sigma from the patch's pixels
+(:func:`~gan_imaging.core.imaging.artefacts.noise_sigma`, the same estimator, so its bias on
+texture and after JPEG is learnt) and the effective JPEG quality (the last save's, or the
+first save's for a double save, which is what the pixels show).
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ import io
 import numpy as np
 import torch
 from PIL import Image, ImageFilter
+
+from gan_imaging.core.gan.restore import conditioning
+from gan_imaging.core.imaging.artefacts import noise_sigma
 
 RECIPES = ("jpeg", "double", "gauss", "poisson", "noise+jpeg", "blur+jpeg", "clean")
 SHARES = (0.30, 0.12, 0.22, 0.10, 0.12, 0.06, 0.08)
@@ -57,28 +66,56 @@ def _poisson_gauss(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(noisy, 0, 255).round().astype(np.uint8)
 
 
-def damage(arr: np.ndarray, recipe: str, rng: np.random.Generator) -> np.ndarray:
-    """One uint8 (H, W, 3) patch damaged by ``recipe`` (one of :data:`RECIPES`)."""
+def damage_q(arr: np.ndarray, recipe: str, rng: np.random.Generator
+             ) -> tuple[np.ndarray, int | None]:
+    """One uint8 (H, W, 3) patch damaged by ``recipe`` (one of :data:`RECIPES`) and its
+    effective JPEG quality (None: not JPEG-compressed)."""
     sub = 2 if rng.random() < 0.7 else 0
     if recipe == "jpeg":
-        return jpeg(arr, int(rng.integers(10, 61)), subsampling=sub)
+        q = int(rng.integers(10, 61))
+        return jpeg(arr, q, subsampling=sub), q
     if recipe == "double":
         q1 = int(rng.integers(10, 61))
         once = jpeg(arr, q1, subsampling=sub)
-        return jpeg(once, int(rng.integers(q1 + 10, 96)), subsampling=sub)
+        return jpeg(once, int(rng.integers(q1 + 10, 96)), subsampling=sub), q1
     if recipe == "gauss":
-        return add_noise(arr, rng.uniform(1.0, 20.0), rng, same_in_channels=rng.random() < 0.25)
+        sigma = rng.uniform(1.0, 20.0)
+        return add_noise(arr, sigma, rng, same_in_channels=rng.random() < 0.25), None
     if recipe == "poisson":
-        return _poisson_gauss(arr, rng)
+        return _poisson_gauss(arr, rng), None
     if recipe == "noise+jpeg":
         noisy = add_noise(arr, rng.uniform(2.0, 10.0), rng)
-        return jpeg(noisy, int(rng.integers(30, 91)), subsampling=sub)
+        q = int(rng.integers(30, 91))
+        return jpeg(noisy, q, subsampling=sub), q
     if recipe == "blur+jpeg":
         blurred = Image.fromarray(arr).filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
-        return jpeg(np.asarray(blurred), int(rng.integers(20, 71)), subsampling=sub)
+        q = int(rng.integers(20, 71))
+        return jpeg(np.asarray(blurred), q, subsampling=sub), q
     if recipe == "clean":
-        return arr if rng.random() < 0.5 else jpeg(arr, int(rng.integers(90, 96)))
+        if rng.random() < 0.5:
+            return arr, None
+        q = int(rng.integers(90, 96))
+        return jpeg(arr, q), q
     raise ValueError(f"unknown recipe {recipe!r}; use one of {RECIPES}")
+
+
+def damage(arr: np.ndarray, recipe: str, rng: np.random.Generator) -> np.ndarray:
+    """One uint8 (H, W, 3) patch damaged by ``recipe`` (one of :data:`RECIPES`)."""
+    return damage_q(arr, recipe, rng)[0]
+
+
+def degrade_batch_cond(clean: torch.Tensor, rng: np.random.Generator
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Damaged copies of ``clean`` uint8 (B, 3, H, W), one recipe each: uint8 (B, 3, H, W)
+    and float32 (B, 2), each row :func:`~gan_imaging.core.gan.restore.conditioning` of the
+    noise the estimator reads on the damaged patch and its effective JPEG quality."""
+    arrs = clean.permute(0, 2, 3, 1).contiguous().numpy()
+    picks = rng.choice(len(RECIPES), size=len(arrs), p=SHARES)
+    damaged = [damage_q(a, RECIPES[int(k)], rng) for a, k in zip(arrs, picks)]
+    out = np.stack([d for d, _q in damaged])
+    cond = [conditioning(noise_sigma(d), q) for d, q in damaged]
+    return (torch.from_numpy(out).permute(0, 3, 1, 2).contiguous(),
+            torch.tensor(cond, dtype=torch.float32))
 
 
 def degrade_batch(clean: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:

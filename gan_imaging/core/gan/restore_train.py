@@ -32,7 +32,7 @@ from gan_imaging.core.gan.losses import d_loss, g_loss
 from gan_imaging.core.gan.nets.restore import RestoreNet
 from gan_imaging.core.gan.nets.sr import PatchDiscriminator
 from gan_imaging.core.gan.restore import RestoreModel
-from gan_imaging.core.gan.restore_degrade import degrade_batch
+from gan_imaging.core.gan.restore_degrade import degrade_batch, degrade_batch_cond
 
 Progress = Callable[[int, int, dict[str, float]], None]
 
@@ -43,11 +43,14 @@ class RestoreTrainConfig:
     batch: crops per step. crop: crop side in px (a multiple of 16, >= 32). lr: Adam's peak
     rate. adv_weight / fm_weight: the adversarial variant's weights (0: PSNR-oriented).
     d_width: the critic's first width. seed: all random draws. name: the model's label
-    (``restore-<name>-<hash>``). log_every: ``progress`` every this many steps."""
+    (``restore-<name>-<hash>``). log_every: ``progress`` every this many steps. cond: 0 for
+    a blind net, :data:`~gan_imaging.core.gan.restore.COND` for one told the damage (see
+    :func:`.restore_degrade.degrade_batch_cond`)."""
 
     features: int = 32
     convs: int = 4
     factor: int = 2
+    cond: int = 0
     steps: int = 7000
     batch: int = 16
     crop: int = 96
@@ -97,8 +100,11 @@ def train_restore(
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    net = RestoreNet(features=config.features, convs=config.convs, factor=config.factor)
-    if init is not None:
+    net = RestoreNet(features=config.features, convs=config.convs, factor=config.factor,
+                     cond=config.cond)
+    if init is not None and init.net.cond == 0 and config.cond:
+        net.load_blind(init.net.state_dict())  # a blind net grows its conditioning
+    elif init is not None:
         net.load_state_dict(init.net.state_dict())
     net.train()
     ema = EMA(net, 0.999)
@@ -116,9 +122,14 @@ def train_restore(
         for group in opt.param_groups:
             group["lr"] = config.lr * decay
         clean8 = _crops(patches, config.batch, c, gen)
-        damaged = degrade_batch(clean8, rng).float() / 127.5 - 1
+        cond = None
+        if config.cond:
+            damaged8, cond = degrade_batch_cond(clean8, rng)
+        else:
+            damaged8 = degrade_batch(clean8, rng)
+        damaged = damaged8.float() / 127.5 - 1
         clean = clean8.float() / 127.5 - 1
-        out = net(damaged)
+        out = net(damaged, cond)
         adv = fm = loss_d = zero
         if D is not None and opt_d is not None:
             loss_d = d_loss("ns", D(clean), D(out.detach()))

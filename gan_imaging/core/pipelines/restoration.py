@@ -74,10 +74,12 @@ def decide(image: Image.Image, data: bytes | None, mode: str) -> Decision:
 
 
 def apply(image: Image.Image, decision: Decision,
-          restorer: Callable[[Image.Image], Image.Image]) -> tuple[Image.Image, dict[str, Any]]:
-    """``(working image, meta record)``: ``restorer(image)`` when the decision says so (its
+          restorer: Callable[[Image.Image, Assessment | None], Image.Image]
+          ) -> tuple[Image.Image, dict[str, Any]]:
+    """``(working image, meta record)``: ``restorer(image, assessment)`` when the decision
+    says so (a conditioned net is told the noise and JPEG quality assessed; its
     ``info["model_version"]`` is recorded), else ``image`` itself, untouched."""
     if not decision.restore:
         return image, decision.meta()
-    out = restorer(image)
+    out = restorer(image, decision.assessment)
     return out, decision.meta(str(out.info.get("model_version") or "") or None)

@@ -12,9 +12,10 @@ from gan_imaging.core.pipelines import restoration
 from tests.core.restore.test_artefacts import jpeg, scene
 
 
-def brighten(image: Image.Image) -> Image.Image:
+def brighten(image: Image.Image, assessment=None) -> Image.Image:
     out = Image.fromarray(np.clip(np.asarray(image).astype(int) + 1, 0, 255).astype(np.uint8))
     out.info["model_version"] = "restore-test-1234"
+    out.info["told"] = assessment
     return out
 
 
@@ -36,6 +37,7 @@ def test_a_low_quality_jpeg_is_restored_and_says_so(quality):
     work, meta = restoration.apply(image, decision, brighten)
     assert decision.restore and work.tobytes() == brighten(image).tobytes()
     assert meta["applied"] and meta["jpeg_quality"] == quality
+    assert work.info["told"] is decision.assessment and work.info["told"].quality == quality
     assert meta["model"] == "restore-test-1234"
 
 

@@ -9,9 +9,23 @@ from PIL import Image
 
 from gan_imaging.core.errors import ModelError, SpecError
 from gan_imaging.core.gan.nets.restore import RestoreNet
-from gan_imaging.core.gan.restore import RestoreModel, load_model, restore, save_model
-from gan_imaging.core.gan.restore_degrade import RECIPES, damage, degrade_batch
+from gan_imaging.core.gan.restore import (
+    COND,
+    RestoreModel,
+    conditioning,
+    load_model,
+    restore,
+    save_model,
+)
+from gan_imaging.core.gan.restore_degrade import (
+    RECIPES,
+    damage,
+    damage_q,
+    degrade_batch,
+    degrade_batch_cond,
+)
 from gan_imaging.core.gan.restore_train import RestoreTrainConfig, train_restore
+from gan_imaging.core.imaging.artefacts import assess, noise_sigma
 
 
 def tiny(seed: int = 0) -> RestoreModel:
@@ -106,3 +120,76 @@ def test_training_runs_and_the_same_seed_gives_the_same_weights():
     gan = train_restore(RestoreTrainConfig(features=8, convs=1, steps=1, batch=2, crop=32,
                                            adv_weight=0.02, fm_weight=0.5), patches, init=a)
     assert gan.model_version != a.model_version
+
+
+def test_conditioning_numbers():
+    assert conditioning(0.0, None) == (0.0, 0.0)
+    assert conditioning(10.0, 35) == (0.5, 0.65)
+    assert conditioning(500.0, 0) == (2.5, 0.99) and conditioning(-1.0, 100) == (0.0, 0.0)
+
+
+def test_a_blind_net_grown_into_a_conditioned_one_computes_the_same_until_trained():
+    blind = tiny()
+    net = RestoreNet(features=8, convs=2, factor=4, cond=COND)
+    net.load_blind(blind.net.state_dict())
+    cond = RestoreModel(net.eval(), "test")
+    im = photo()
+    assert restore(im, cond, noise=7.0, quality=30).tobytes() == restore(im, blind).tobytes()
+    with pytest.raises(ValueError):
+        RestoreNet(features=8, convs=3, factor=4, cond=COND).load_blind(blind.net.state_dict())
+
+
+def test_a_conditioned_net_uses_what_it_is_told_and_assesses_when_not_told(tmp_path):
+    torch.manual_seed(1)
+    net = RestoreNet(features=8, convs=2, factor=4, cond=COND)
+    with torch.no_grad():
+        net.tail.weight.normal_(0, 0.05)
+        net.film.weight.normal_(0, 0.5)  # type: ignore[union-attr]
+    m = RestoreModel(net.eval(), "test")
+    im = photo(64, 48)
+    quiet, loud = restore(im, m, noise=1.0, quality=None), restore(im, m, noise=20.0, quality=20)
+    assert quiet.tobytes() != loud.tobytes()
+    a = assess(im)
+    assert restore(im, m).tobytes() == restore(im, m, noise=a.noise, quality=a.quality).tobytes()
+    tiled = np.asarray(restore(im, m, tile=16, noise=3.0), dtype=int)
+    assert np.abs(tiled - np.asarray(restore(im, m, noise=3.0), dtype=int)).max() <= 1  # rounding
+    weights, sidecar = save_model(m, tmp_path / "c")
+    assert json.loads(sidecar.read_text())["arch_kwargs"]["cond"] == COND
+    assert restore(im, load_model(weights), noise=3.0).tobytes() == restore(
+        im, m, noise=3.0).tobytes()
+
+
+def test_a_damaged_batch_carries_what_the_assessment_would_read():
+    clean = np.asarray(photo(64, 64, 3)) // 4 + 96  # low contrast: the noise shows
+    batch = torch.from_numpy(np.ascontiguousarray(clean)).permute(2, 0, 1)[None].repeat(
+        32, 1, 1, 1)
+    out, cond = degrade_batch_cond(batch, np.random.default_rng(0))
+    assert out.shape == batch.shape and cond.shape == (32, COND)
+    for img, (noise, strength) in zip(out, cond.tolist()):
+        arr = img.permute(1, 2, 0).numpy()
+        assert noise == pytest.approx(conditioning(noise_sigma(arr), None)[0], abs=1e-6)
+        assert 0.0 <= strength < 1.0
+    again = degrade_batch_cond(batch, np.random.default_rng(0))
+    assert torch.equal(again[0], out) and torch.equal(again[1], cond)
+    assert len({round(s, 2) for _n, s in cond.tolist()}) > 3  # qualities differ per patch
+
+
+def test_damage_reports_the_effective_quality():
+    clean = np.asarray(photo(48, 48, 3))
+    for recipe in RECIPES:
+        img, q = damage_q(clean, recipe, np.random.default_rng(5))
+        assert np.array_equal(img, damage(clean, recipe, np.random.default_rng(5)))
+        assert (q is None) == (recipe in ("gauss", "poisson")) or recipe == "clean"
+    assert damage_q(clean, "jpeg", np.random.default_rng(5))[1] in range(10, 61)
+
+
+def test_conditioned_training_is_reproducible():
+    patches = torch.from_numpy(np.stack([np.asarray(photo(64, 64, s)) for s in range(3)]))
+    patches = patches.permute(0, 3, 1, 2).contiguous()
+    cfg = RestoreTrainConfig(features=8, convs=1, steps=2, batch=2, crop=32, cond=COND)
+    blind = train_restore(RestoreTrainConfig(features=8, convs=1, steps=1, batch=2, crop=32),
+                          patches)
+    a = train_restore(cfg, patches, init=blind)
+    b = train_restore(cfg, patches, init=blind)
+    assert a.net.cond == COND and a.model_version == b.model_version
+    assert a.model_version != blind.model_version

@@ -10,6 +10,14 @@ does most of the denoising is then learnt at once; without it a short CPU run ba
 The bundled model: factor 2, 32 features, 4 body convs (45 k parameters, receptive radius 12
 px); factor 4 with 48 features ran as fast but learnt far less in the same training time.
 
+**Conditioning** (``cond > 0``, after FFDNet's noise-level map): the damage the photo's
+assessment reads (noise sigma, JPEG quality; see :func:`gan_imaging.core.gan.restore.conditioning`)
+comes in as ``cond`` numbers per image. One linear layer turns them into a per-channel scale and
+shift of every body conv (FiLM) and a scale of the correction; it starts at zero, so a
+conditioned net made from an unconditioned one computes the same thing until trained. With a
+receptive radius of 12 px the net alone cannot tell sigma-5 noise from fine texture; told the
+sigma, it can denoise as hard as the photo needs.
+
 Fully convolutional, no normalisation: an output pixel depends only on the input within
 ``margin`` px, and a tile cut on the ``factor`` grid with that much context gives exactly the
 untiled result (see :mod:`gan_imaging.core.gan.restore`).
@@ -29,16 +37,17 @@ class RestoreNet(nn.Module):
     Input: float32 (B, 3, H, W) in [-1, 1], H and W multiples of ``factor``. Output: float32
     (B, 3, H, W), nominally in [-1, 1] (not clamped). ``margin``: receptive radius in px.
     features: channels of every body conv. convs: body convs after the first. factor: the
-    cell side (1, 2 or 4).
+    cell side (1, 2 or 4). cond: conditioning numbers per image (0: a blind net).
     """
 
-    def __init__(self, *, features: int = 32, convs: int = 4, factor: int = 2):
+    def __init__(self, *, features: int = 32, convs: int = 4, factor: int = 2, cond: int = 0):
         super().__init__()
-        if features < 1 or convs < 0 or factor not in (1, 2, 4):
-            raise ValueError("features must be >= 1, convs >= 0, factor 1, 2 or 4")
+        if features < 1 or convs < 0 or factor not in (1, 2, 4) or cond < 0:
+            raise ValueError("features must be >= 1, convs >= 0, factor 1, 2 or 4, cond >= 0")
         self.factor = factor
         self.features = features
         self.convs = convs
+        self.cond = cond
         self.margin = (convs + 2) * factor
         c = 3 * factor * factor
         layers: list[nn.Module] = [nn.Conv2d(c, features, 3, padding=1), nn.PReLU(features)]
@@ -58,9 +67,37 @@ class RestoreNet(nn.Module):
         nn.init.zeros_(self.tail.weight)
         if self.tail.bias is not None:
             nn.init.zeros_(self.tail.bias)
+        # FiLM: per body conv a scale and a shift of its channels, then a scale of the tail's
+        # channels; zero at the start (the identity modulation).
+        self.film = nn.Linear(cond, 2 * features * (convs + 1) + c) if cond else None
+        if self.film is not None:
+            nn.init.zeros_(self.film.weight)
+            nn.init.zeros_(self.film.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def load_blind(self, state: dict[str, torch.Tensor]) -> None:
+        """Load an unconditioned net's weights (same features, convs, factor) into this
+        one; the conditioning stays at its identity start."""
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        if unexpected or any(not k.startswith("film.") for k in missing):
+            raise ValueError(f"not the same net: missing {missing}, unexpected {unexpected}")
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        """x: (B, 3, H, W) in [-1, 1]. cond: (B, cond) float32 (ignored by a blind net;
+        None for a conditioned one means all zeros)."""
         check_images(x, channels=3)
         cells = self.fold(x)  # (B, 3 f^2, H / f, W / f)
-        feats = torch.cat([self.body(cells), cells], dim=1)  # (B, features + 3 f^2, h, w)
-        return x + self.unfold(self.tail(feats))  # (B, 3, H, W)
+        if self.film is None:
+            body = self.body(cells)
+            return x + self.unfold(self.tail(torch.cat([body, cells], dim=1)))
+        if cond is None:
+            cond = x.new_zeros((x.shape[0], self.cond))
+        if cond.shape != (x.shape[0], self.cond):
+            raise ValueError(f"cond must be (B, {self.cond}), got {tuple(cond.shape)}")
+        mods = self.film(cond.to(x.dtype))[:, :, None, None]  # (B, M, 1, 1)
+        f, h = self.features, cells
+        for i in range(self.convs + 1):
+            conv, act = self.body[2 * i], self.body[2 * i + 1]
+            at = 2 * f * i
+            h = act(conv(h) * (1 + mods[:, at : at + f]) + mods[:, at + f : at + 2 * f])
+        tail = self.tail(torch.cat([h, cells], dim=1)) * (1 + mods[:, 2 * f * (self.convs + 1) :])
+        return x + self.unfold(tail)  # (B, 3, H, W)
