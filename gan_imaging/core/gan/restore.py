@@ -13,8 +13,8 @@
   ``colour <= alpha``; tiles that are clear throughout (context included) are skipped.
 - **Conditioning.** A conditioned net (``net.cond == 2``) is told the damage the photo shows:
   :func:`conditioning` of its noise sigma and effective JPEG quality, as the restoration step's
-  assessment reads them (passed in, or assessed here from the pixels). The same numbers go to
-  every tile.
+  assessment reads them (passed in, or assessed here from the pixels), folded into the weights
+  of a blind net for the photo (:meth:`RestoreNet.baked`): every tile, same numbers, same speed.
 - **Devices.** fp32 on the CPU; bfloat16 autocast on CUDA. Out of GPU memory the image is
   restored on the CPU. Deterministic.
 """
@@ -128,12 +128,11 @@ def _up(n: int, m: int) -> int:
 
 @torch.no_grad()
 def _run(net: RestoreNet, src: np.ndarray, tile: int, context: int, device: torch.device,
-         skip: np.ndarray | None, cond: tuple[float, ...]) -> np.ndarray:
+         skip: np.ndarray | None) -> np.ndarray:
     """Restore float32 (H, W, 3) in [0, 255] (H, W multiples of :data:`GRID`) -> uint8
-    (H, W, 3). ``skip``: a bool (H, W) mask; tiles whose window is all True stay 0.
-    ``cond``: the conditioning numbers (empty for a blind net)."""
+    (H, W, 3) with a blind (or baked) net. ``skip``: a bool (H, W) mask; tiles whose window
+    is all True stay 0."""
     h, w = src.shape[:2]
-    c = torch.tensor([cond], dtype=torch.float32, device=device) if cond else None
     pad = ((context, context), (context, context), (0, 0))
     padded = np.pad(src, pad, mode="edge")
     out = np.zeros((h, w, 3), dtype=np.uint8)
@@ -152,7 +151,7 @@ def _run(net: RestoreNet, src: np.ndarray, tile: int, context: int, device: torc
             x = (x.permute(2, 0, 1)[None] / 127.5 - 1.0).contiguous(
                 memory_format=torch.channels_last)
             with autocast:
-                y = net(x, c)
+                y = net(x)
             y = ((y.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
             y = y[0, :, context : context + y1 - y0, context : context + x1 - x0]
             out[y0:y1, x0:x1] = y.permute(1, 2, 0).cpu().numpy()
@@ -188,21 +187,21 @@ def restore(
     m = model if isinstance(model, RestoreModel) else get_model(model)
     ctx = _up(m.net.margin, GRID) if context is None else context
     dev = resolve_device(device)
-    cond: tuple[float, ...] = ()
-    if m.net.cond:
+    net = m.net
+    if net.cond:  # told the damage: the FiLM folded into a blind net's weights
         if noise is None:
             a = assess(image)
             noise, quality = a.noise, a.quality
-        cond = conditioning(noise, quality)
+        net = net.baked(torch.tensor(conditioning(noise, quality), dtype=torch.float32))
     # Channels-last (NHWC) convolutions run ~1.4x faster on one CPU core for these widths.
     try:
-        return _restore(_nhwc(m.net, dev), image, tile, ctx, dev, cond)
+        return _restore(_nhwc(net, dev), image, tile, ctx, dev)
     except Exception as exc:
         if dev.type == "cpu" or not is_oom(exc):
             raise
         torch.cuda.empty_cache()
         cpu = torch.device("cpu")
-        return _restore(_nhwc(m.net, cpu), image, tile, ctx, cpu, cond)
+        return _restore(_nhwc(net, cpu), image, tile, ctx, cpu)
 
 
 def _nhwc(net: RestoreNet, device: torch.device) -> RestoreNet:
@@ -215,7 +214,7 @@ def _nhwc(net: RestoreNet, device: torch.device) -> RestoreNet:
 
 
 def _restore(net: RestoreNet, image: Image.Image, tile: int, context: int,
-             device: torch.device, cond: tuple[float, ...]) -> Image.Image:
+             device: torch.device) -> Image.Image:
     grey = image.mode in ("L", "LA", "I", "I;16", "F", "1")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     rgba = np.asarray(image.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32)
@@ -223,16 +222,14 @@ def _restore(net: RestoreNet, image: Image.Image, tile: int, context: int,
     ph, pw = _up(h, GRID) - h, _up(w, GRID) - w
     rgba = np.pad(rgba, ((0, ph), (0, pw), (0, 0)), mode="edge")
     if not has_alpha or rgba[..., 3].min() == 255:
-        out = _run(net, np.ascontiguousarray(rgba[..., :3]), tile, context, device, None,
-                   cond)[:h, :w]
+        out = _run(net, np.ascontiguousarray(rgba[..., :3]), tile, context, device, None)[:h, :w]
         rgb = Image.fromarray(out, "RGB")
         if has_alpha:
             rgb.putalpha(255)
         return rgb.convert("L") if grey and not has_alpha else rgb
     alpha = rgba[..., 3:4]
     premult = rgba[..., :3] * (alpha / 255.0)
-    colour = _run(net, premult, tile, context, device, alpha[..., 0] == 0, cond)
-    colour = colour.astype(np.float32)
+    colour = _run(net, premult, tile, context, device, alpha[..., 0] == 0).astype(np.float32)
     a = alpha.astype(np.float32)
     c = np.minimum(colour, a)
     with np.errstate(divide="ignore", invalid="ignore"):

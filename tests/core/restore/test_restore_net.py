@@ -159,6 +159,22 @@ def test_a_conditioned_net_uses_what_it_is_told_and_assesses_when_not_told(tmp_p
         im, m, noise=3.0).tobytes()
 
 
+def test_the_baked_net_computes_the_conditioned_forward():
+    torch.manual_seed(2)
+    net = RestoreNet(features=8, convs=2, factor=2, cond=COND)
+    with torch.no_grad():
+        net.tail.weight.normal_(0, 0.05)
+        net.film.weight.normal_(0, 0.3)  # type: ignore[union-attr]
+        net.film.bias.normal_(0, 0.1)  # type: ignore[union-attr]
+    x, c = torch.rand(1, 3, 32, 40) * 2 - 1, torch.tensor([0.4, 0.65])
+    baked = net.baked(c)
+    assert baked.cond == 0 and baked.film is None
+    with torch.no_grad():
+        told, blind = net(x, c[None]), net(x)
+        assert torch.allclose(baked(x), told, atol=1e-5)
+        assert (told - blind).abs().max() > 1e-3  # the conditioning changes the output
+
+
 def test_a_damaged_batch_carries_what_the_assessment_would_read():
     clean = np.asarray(photo(64, 64, 3)) // 4 + 96  # low contrast: the noise shows
     batch = torch.from_numpy(np.ascontiguousarray(clean)).permute(2, 0, 1)[None].repeat(
