@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # run as a file: import the repo's package withou
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gan_imaging.core.gan.restore import COND, get_model, save_model  # noqa: E402
+from gan_imaging.core.gan.restore_degrade import RECIPES, SHARES  # noqa: E402
 from gan_imaging.core.gan.restore_train import RestoreTrainConfig, train_restore  # noqa: E402
 from gan_imaging.core.gan.superres import is_held_out  # noqa: E402
 from gan_imaging.core.gan.superres_train import sr_patches  # noqa: E402
@@ -83,6 +84,19 @@ def load_patches(root: Path, count: int, seed: int) -> tuple[torch.Tensor, dict[
     return patches, info
 
 
+def parse_shares(text: str | None) -> tuple[float, ...] | None:
+    """``"gauss=0.3,jpeg=0.24"`` -> every recipe's share (the rest from SHARES)."""
+    if not text:
+        return None
+    shares = dict(zip(RECIPES, SHARES))
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() not in shares:
+            raise SystemExit(f"--shares: unknown recipe {name!r}; use {', '.join(RECIPES)}")
+        shares[name.strip()] = float(value)
+    return tuple(shares[r] for r in RECIPES)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -94,6 +108,9 @@ def main() -> None:
     ap.add_argument("--features", type=int, default=32)
     ap.add_argument("--convs", type=int, default=4)
     ap.add_argument("--factor", type=int, choices=(1, 2, 4), default=2)
+    ap.add_argument("--shares", default=None,
+                    help="damage recipe probabilities, e.g. gauss=0.3,jpeg=0.24 (others as "
+                    "in core/gan/restore_degrade.SHARES; normalised)")
     ap.add_argument("--blind", action="store_true",
                     help="a blind net (not told the noise and JPEG quality the photo reads)")
     ap.add_argument("--lr", type=float, default=None, help="default 1e-3 psnr, 1e-4 gan")
@@ -119,7 +136,7 @@ def main() -> None:
           flush=True)
     cfg = RestoreTrainConfig(
         features=args.features, convs=args.convs, factor=args.factor,
-        cond=0 if args.blind else COND,
+        cond=0 if args.blind else COND, shares=parse_shares(args.shares),
         steps=args.steps if args.steps is not None else (600 if gan else 7000),
         batch=args.batch, crop=args.crop,
         lr=args.lr if args.lr is not None else (1e-4 if gan else 1e-3),

@@ -104,13 +104,14 @@ def damage(arr: np.ndarray, recipe: str, rng: np.random.Generator) -> np.ndarray
     return damage_q(arr, recipe, rng)[0]
 
 
-def degrade_batch_cond(clean: torch.Tensor, rng: np.random.Generator
-                       ) -> tuple[torch.Tensor, torch.Tensor]:
+def degrade_batch_cond(clean: torch.Tensor, rng: np.random.Generator,
+                       shares: tuple[float, ...] = SHARES) -> tuple[torch.Tensor, torch.Tensor]:
     """Damaged copies of ``clean`` uint8 (B, 3, H, W), one recipe each: uint8 (B, 3, H, W)
     and float32 (B, 2), each row :func:`~gan_imaging.core.gan.restore.conditioning` of the
-    noise the estimator reads on the damaged patch and its effective JPEG quality."""
+    noise the estimator reads on the damaged patch and its effective JPEG quality. shares:
+    each recipe's probability, in :data:`RECIPES` order (default :data:`SHARES`)."""
     arrs = clean.permute(0, 2, 3, 1).contiguous().numpy()
-    picks = rng.choice(len(RECIPES), size=len(arrs), p=SHARES)
+    picks = rng.choice(len(RECIPES), size=len(arrs), p=np.asarray(shares) / sum(shares))
     damaged = [damage_q(a, RECIPES[int(k)], rng) for a, k in zip(arrs, picks)]
     out = np.stack([d for d, _q in damaged])
     cond = [conditioning(noise_sigma(d), q) for d, q in damaged]

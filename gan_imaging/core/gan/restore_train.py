@@ -32,7 +32,12 @@ from gan_imaging.core.gan.losses import d_loss, g_loss
 from gan_imaging.core.gan.nets.restore import RestoreNet
 from gan_imaging.core.gan.nets.sr import PatchDiscriminator
 from gan_imaging.core.gan.restore import RestoreModel
-from gan_imaging.core.gan.restore_degrade import degrade_batch, degrade_batch_cond
+from gan_imaging.core.gan.restore_degrade import (
+    RECIPES,
+    SHARES,
+    degrade_batch,
+    degrade_batch_cond,
+)
 
 Progress = Callable[[int, int, dict[str, float]], None]
 
@@ -45,12 +50,14 @@ class RestoreTrainConfig:
     d_width: the critic's first width. seed: all random draws. name: the model's label
     (``restore-<name>-<hash>``). log_every: ``progress`` every this many steps. cond: 0 for
     a blind net, :data:`~gan_imaging.core.gan.restore.COND` for one told the damage (see
-    :func:`.restore_degrade.degrade_batch_cond`)."""
+    :func:`.restore_degrade.degrade_batch_cond`). shares: the damage recipes' probabilities
+    (:data:`.restore_degrade.RECIPES` order; None: :data:`.restore_degrade.SHARES`)."""
 
     features: int = 32
     convs: int = 4
     factor: int = 2
     cond: int = 0
+    shares: tuple[float, ...] | None = None
     steps: int = 7000
     batch: int = 16
     crop: int = 96
@@ -92,6 +99,13 @@ def train_restore(
     c = config.crop
     if patches.dtype != torch.uint8 or patches.dim() != 4 or patches.shape[1] != 3:
         raise ConfigurationError(gettext_noop("Training patches must be uint8 N x 3 x H x W."))
+    if config.shares is not None and (
+        len(config.shares) != len(RECIPES) or min(config.shares) < 0 or sum(config.shares) <= 0
+    ):
+        raise ConfigurationError(
+            gettext_noop("shares must give %(n)s non-negative numbers, one per damage recipe."),
+            params={"n": len(RECIPES)},
+        )
     if c < 32 or c % 16 or min(patches.shape[2:]) < c:
         raise ConfigurationError(
             gettext_noop("crop must be a multiple of 16, >= 32 and fit the patches (%(crop)s)."),
@@ -124,7 +138,7 @@ def train_restore(
         clean8 = _crops(patches, config.batch, c, gen)
         cond = None
         if config.cond:
-            damaged8, cond = degrade_batch_cond(clean8, rng)
+            damaged8, cond = degrade_batch_cond(clean8, rng, config.shares or SHARES)
         else:
             damaged8 = degrade_batch(clean8, rng)
         damaged = damaged8.float() / 127.5 - 1

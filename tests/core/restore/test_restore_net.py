@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_imaging.core.errors import ModelError, SpecError
+from gan_imaging.core.errors import ConfigurationError, ModelError, SpecError
 from gan_imaging.core.gan.nets.restore import RestoreNet
 from gan_imaging.core.gan.restore import (
     COND,
@@ -209,3 +209,18 @@ def test_conditioned_training_is_reproducible():
     b = train_restore(cfg, patches, init=blind)
     assert a.net.cond == COND and a.model_version == b.model_version
     assert a.model_version != blind.model_version
+
+
+def test_recipe_shares_steer_the_damage_and_bad_shares_are_refused():
+    clean = np.asarray(photo(48, 48, 3))
+    batch = torch.from_numpy(clean.copy()).permute(2, 0, 1)[None].repeat(8, 1, 1, 1)
+    gauss_only = tuple(1.0 if r == "gauss" else 0.0 for r in RECIPES)
+    _, cond = degrade_batch_cond(batch, np.random.default_rng(0), gauss_only)
+    assert (cond[:, 1] == 0).all()  # no JPEG anywhere
+    jpeg_only = tuple(1.0 if r == "jpeg" else 0.0 for r in RECIPES)
+    _, cond = degrade_batch_cond(batch, np.random.default_rng(0), jpeg_only)
+    assert ((cond[:, 1] >= 0.4) & (cond[:, 1] <= 0.9)).all()  # q 10-60
+    patches = batch.repeat(1, 1, 1, 1)
+    with pytest.raises(ConfigurationError):
+        train_restore(RestoreTrainConfig(features=8, convs=1, steps=1, batch=2, crop=32,
+                                         cond=COND, shares=(1.0, 2.0)), patches)
