@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from gan_imaging.core.imaging.encode import encode
+from gan_imaging.core.imaging.encode import encode, flatten
 from gan_imaging.core.imaging.quality import (
     MAX_PROBES,
     QUALITY_GRIDS,
@@ -73,10 +73,30 @@ def test_ssim_handles_planes_smaller_than_a_window_and_refuses_mismatched_shapes
         SsimReference(a).score(np.zeros((5, 29), np.uint8))
 
 
+def test_ssim_refuses_a_candidate_that_is_not_uint8_luma(photo):
+    plane = luma(photo)
+    with pytest.raises(ValueError):
+        SsimReference(plane).scores(plane.astype(np.float32))
+
+
+def test_large_values_sum_exactly():
+    """Block sums of products run in integers: a saturated plane against a black one, and
+    one against itself, give the closed-form scores."""
+    white, black = np.full((64, 64), 255, np.uint8), np.zeros((64, 64), np.uint8)
+    c1 = (0.01 * 255) ** 2
+    assert SsimReference(white).score(white) == 1.0
+    assert SsimReference(white).score(black) == pytest.approx(c1 / (255**2 + c1), rel=1e-6)
+
+
 def test_alpha_is_scored_as_shown_on_the_background():
     im = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
     assert luma(im, (255, 255, 255)).min() == 255
     assert luma(im, (0, 0, 0)).max() == 0
+    # Partial alpha: exactly the luma of the image flattened on that background.
+    rng = np.random.default_rng(3)
+    rgba = Image.fromarray(rng.integers(0, 256, (40, 56, 4), dtype=np.uint8), "RGBA")
+    for bg in ((255, 255, 255), (30, 200, 90)):
+        assert np.array_equal(luma(rgba, bg), np.asarray(flatten(rgba, bg).convert("L")))
 
 
 def _fake(scores, grid):
