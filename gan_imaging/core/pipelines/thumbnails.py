@@ -54,7 +54,7 @@ from gan_imaging.core.pipelines.thumbnail_plan import (
 )
 from gan_imaging.core.specs import ThumbnailSpec, parse_colour
 
-VERSION = "thumbnails-4"  # 4: auto-quality chains learn from renditions before k - 1
+VERSION = "thumbnails-5"  # 5: a third auto-quality encode is aimed by the two misses' slope
 
 __all__ = ["PIPELINE", "Placeholder", "placeholder", "run"]
 

@@ -111,6 +111,20 @@ def test_a_far_too_low_prediction_still_ends_above_the_floor():
     assert choice.met_floor and choice.quality >= 96 and len(calls) <= 9
 
 
+def test_two_misses_aim_the_third_encode_along_their_slope():
+    """A curve much flatter than ``ratio``: the shortfall jump misses too; the third encode,
+    aimed by the slope the two misses measured, lands on the crossing and is kept."""
+    calls: list[int] = []
+
+    def probe(q: int) -> tuple[bytes, float]:
+        calls.append(q)
+        return bytes([q]), 1 - 0.03 * 0.96 ** (GRID.index(q) - 9.8)
+
+    choice = predicted_search(probe, GRID, 0.97, GRID[4], ratio=0.91)
+    assert calls == [GRID[4], GRID[7], GRID[10]]
+    assert (choice.quality, choice.probes) == (GRID[10], 3) and choice.met_floor
+
+
 def test_a_chain_learns_its_photos_bias():
     model = QualityModel({"webp": (4.0, 0, 0, 0, 0, 0)}, {"webp": 0.0}, 1.0, "q-test")
     chain = ChainPredictor(model, "webp", GRID, 0.91)
