@@ -38,6 +38,7 @@ from gan_imaging.core.imaging.quality import (
     search_quality,
 )
 from gan_imaging.core.imaging.quality_model import (
+    CORRECTION_RATIO,
     PREDICT_LAG,
     ChainPredictor,
     QualityModel,
@@ -227,7 +228,8 @@ class Chain:
         predicted = (None if self.predictor is None or feats is None
                      else self.predictor.predict(feats, index=k))  # fmt: skip
         if predicted is not None and feats is not None and self.predictor is not None:
-            choice = predicted_search(probe, grid, floor, predicted, ratio=ratio)
+            choice = predicted_search(probe, grid, floor, predicted, ratio=ratio,
+                                      correction=CORRECTION_RATIO.get(fmt))
             self.predictor.learn(feats, choice, floor, index=k)
         else:
             hint = None if k == 0 or (prev := self.choices[k - 1]) is None else prev.quality
