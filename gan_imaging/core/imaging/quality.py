@@ -45,8 +45,23 @@ def luma(im: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) ->
     return np.asarray(im.convert("L") if im.mode != "L" else im)
 
 
-def decoded_luma(data: bytes, background: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
-    """BT.601 luma (uint8, H × W) of encoded ``data`` as a browser shows it on ``background``."""
+def decoded_luma(
+    data: bytes,
+    background: tuple[int, int, int] = (255, 255, 255),
+    alpha: Image.Image | None = None,
+) -> np.ndarray:
+    """BT.601 luma (uint8, H × W) of encoded ``data`` as a browser shows it on ``background``.
+
+    ``alpha``: the encoded image's own alpha plane (mode ``L``) when ``data`` is a WebP that
+    :func:`~.encode.encode` wrote: it stores alpha losslessly, so only the colour bitstream
+    is decoded and composited with ``alpha`` (the same luma as a full decode, without decoding
+    the lossless plane: ~40 % of a 1920 px RGBA WebP's decode)."""
+    if alpha is not None and (colour := webp_colour_only(data)) is not None:
+        with Image.open(io.BytesIO(colour), formats=["WEBP"]) as im:
+            im.load()
+            base = Image.new("RGB", im.size, background)
+            base.paste(im, (0, 0), alpha)
+            return np.asarray(base.convert("L"))
     with Image.open(io.BytesIO(data)) as im:
         if im.format == "JPEG":
             # libjpeg hands back its Y plane directly: no chroma upsampling or colour
@@ -54,6 +69,28 @@ def decoded_luma(data: bytes, background: tuple[int, int, int] = (255, 255, 255)
             im.draft("L", im.size)
         im.load()
         return luma(im, background)
+
+
+def webp_colour_only(data: bytes) -> bytes | None:
+    """The lossy colour bitstream (``VP8 `` chunk) of an extended-format WebP with an alpha
+    chunk, rewrapped as a simple WebP file; None for anything else."""
+    if len(data) < 20 or data[:4] != b"RIFF" or data[8:12] != b"WEBP" or data[12:16] != b"VP8X":
+        return None
+    pos, found_alpha = 12, False
+    while pos + 8 <= len(data):
+        tag, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        end = pos + 8 + size + (size & 1)
+        if end > len(data):
+            return None
+        if tag == b"ALPH":
+            found_alpha = True
+        elif tag == b"VP8 ":
+            if not found_alpha:
+                return None
+            body = data[pos:end]
+            return b"RIFF" + (4 + len(body)).to_bytes(4, "little") + b"WEBP" + body
+        pos = end
+    return None
 
 
 def _block_sums(t: np.ndarray) -> np.ndarray:

@@ -113,12 +113,14 @@ def _probe(
     ref: SsimReference,
     background: tuple[int, int, int],
     means: dict[int, float],
+    alpha: Image.Image | None,
     q: int,
 ) -> tuple[bytes, float]:
     """Encode at ``q``; return the bytes and their information-weighted SSIM (the floor's
-    metric), noting the plain mean SSIM in ``means``."""
+    metric), noting the plain mean SSIM in ``means``. ``alpha``: ``im``'s alpha plane for a
+    WebP, whose alpha is lossless (:func:`~...imaging.quality.decoded_luma`)."""
     data = encode(im, fmt, quality=q, background=background, threads=1)
-    mean, weighted = ref.scores(decoded_luma(data, background))
+    mean, weighted = ref.scores(decoded_luma(data, background, alpha))
     means[q] = mean
     return data, weighted
 
@@ -222,8 +224,9 @@ class Chain:
         im = _view(item.image if get_format(fmt).alpha else item.flat)
         means: dict[int, float] = {}
         ref, feats = item.prep.result()
+        alpha = im.getchannel("A") if fmt == "webp" and im.mode == "RGBA" else None
         probe: Callable[[int], tuple[bytes, float]] = partial(
-            _probe, im, fmt, ref, self.background, means)
+            _probe, im, fmt, ref, self.background, means, alpha)
         grid, floor, ratio = QUALITY_GRIDS[fmt], spec.ssim_floor, STEP_RATIO[fmt]
         predicted = (None if self.predictor is None or feats is None
                      else self.predictor.predict(feats, index=k))  # fmt: skip

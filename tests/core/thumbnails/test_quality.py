@@ -15,9 +15,11 @@ from gan_imaging.core.imaging.quality import (
     QUALITY_GRIDS,
     STEP_RATIO,
     SsimReference,
+    decoded_luma,
     luma,
     search_quality,
     ssim,
+    webp_colour_only,
 )
 
 
@@ -97,6 +99,34 @@ def test_alpha_is_scored_as_shown_on_the_background():
     rgba = Image.fromarray(rng.integers(0, 256, (40, 56, 4), dtype=np.uint8), "RGBA")
     for bg in ((255, 255, 255), (30, 200, 90)):
         assert np.array_equal(luma(rgba, bg), np.asarray(flatten(rgba, bg).convert("L")))
+
+
+def _cutout(photo):
+    """``photo`` with a soft-edged, partly transparent alpha (a cut-out with a shadow)."""
+    h, w = photo.height, photo.width
+    yy, xx = np.mgrid[0:h, 0:w]
+    alpha = np.clip(400 - np.hypot(yy - h / 2, xx - w / 2) * 4, 0, 255).astype(np.uint8)
+    rgba = photo.convert("RGBA")
+    rgba.putalpha(Image.fromarray(alpha))
+    return rgba
+
+
+@pytest.mark.parametrize("quality", [40, 80, 100])
+def test_webp_alpha_is_lossless_so_its_colour_alone_gives_the_same_luma(photo, quality):
+    rgba = _cutout(photo)
+    data = encode(rgba, "webp", quality=quality)
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()
+        assert np.array_equal(np.asarray(im.getchannel("A")), np.asarray(rgba.getchannel("A")))
+    for bg in ((255, 255, 255), (20, 120, 200)):
+        assert np.array_equal(decoded_luma(data, bg, rgba.getchannel("A")), decoded_luma(data, bg))
+
+
+def test_only_a_webp_with_an_alpha_chunk_has_its_colour_split_off(photo):
+    assert webp_colour_only(encode(_cutout(photo), "webp", quality=80)) is not None
+    assert webp_colour_only(encode(photo, "webp", quality=80)) is None
+    assert webp_colour_only(encode(_cutout(photo), "avif", quality=80)) is None
+    assert webp_colour_only(b"RIFF\x00\x00\x00\x00WEBPVP8X" + b"\xff" * 8) is None
 
 
 def _fake(scores, grid):
