@@ -206,14 +206,6 @@ class QualityModel:
                           indent=1, sort_keys=True)
 
 
-#: Per format, the ratio of (1 − SSIM) per grid step that the correction after a missed
-#: prediction aims by. A prediction misses mostly where the curve is flatter than the median
-#: (:data:`~.quality.STEP_RATIO`): on the benchmark's 40 photos the misses' own slopes were
-#: 0.92–0.95 for JPEG and WebP (median 0.89 and 0.91), so a median-sized jump fell short again
-#: 40 % of the time (24 of 57); AVIF's median-sized corrections all landed (27). Aimed by
-#: these, 40 other corpus photos took 1.8 % fewer encodes for 0.14 % more bytes.
-CORRECTION_RATIO: dict[str, float] = {"jpeg": 0.935, "webp": 0.935, "avif": 0.82}
-
 #: A chain's rendition *k* learns from renditions 0 … *k* − 1 − PREDICT_LAG, so that
 #: neighbours can be encoded at the same time (see :mod:`...pipelines.thumbnail_encode`).
 PREDICT_LAG = 1
@@ -279,12 +271,9 @@ def predicted_search(
     predicted: int,
     *,
     ratio: float = 0.9,
-    correction: float | None = None,
 ) -> Choice:
     """Encode at ``predicted``; keep it when it meets ``floor``; else jump up once by the
-    measured shortfall (at least one grid step, assuming (1 − score) shrinks by ``correction``
-    per step; default ``ratio``: see :data:`CORRECTION_RATIO`) and keep that when it meets
-    the floor. When
+    measured shortfall (at least one grid step) and keep that when it meets the floor. When
     that misses too, the curve is flatter there than ``ratio`` says: the third encode is aimed
     along the slope the two misses measured (:func:`_aim`) and kept when it meets the floor;
     else the bounded :func:`~.quality.search_quality` finishes above it (its probes counted).
@@ -294,12 +283,11 @@ def predicted_search(
     data, score = probe(grid[i])
     if score >= floor or i == n - 1:
         return Choice(grid[i], score, data, 1, score >= floor)
-    correction = ratio if correction is None else correction
-    j = min(n - 1, i + max(1, math.ceil(-steps_to_floor(score, floor, correction))))
+    j = min(n - 1, i + max(1, math.ceil(-steps_to_floor(score, floor, ratio))))
     data2, score2 = probe(grid[j])
     if score2 >= floor or j == n - 1:
         return Choice(grid[j], score2, data2, 2, score2 >= floor)
-    k = min(n - 1, j + _aim(score, score2, j - i, floor, correction))
+    k = min(n - 1, j + _aim(score, score2, j - i, floor, ratio))
     data3, score3 = probe(grid[k])
     if score3 >= floor or k == n - 1:
         return Choice(grid[k], score3, data3, 3, score3 >= floor)

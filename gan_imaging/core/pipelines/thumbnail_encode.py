@@ -38,7 +38,6 @@ from gan_imaging.core.imaging.quality import (
     search_quality,
 )
 from gan_imaging.core.imaging.quality_model import (
-    CORRECTION_RATIO,
     PREDICT_LAG,
     ChainPredictor,
     QualityModel,
@@ -231,8 +230,7 @@ class Chain:
         predicted = (None if self.predictor is None or feats is None
                      else self.predictor.predict(feats, index=k))  # fmt: skip
         if predicted is not None and feats is not None and self.predictor is not None:
-            choice = predicted_search(probe, grid, floor, predicted, ratio=ratio,
-                                      correction=CORRECTION_RATIO.get(fmt))
+            choice = predicted_search(probe, grid, floor, predicted, ratio=ratio)
             self.predictor.learn(feats, choice, floor, index=k)
         else:
             hint = None if k == 0 or (prev := self.choices[k - 1]) is None else prev.quality

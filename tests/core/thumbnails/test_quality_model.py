@@ -125,17 +125,6 @@ def test_two_misses_aim_the_third_encode_along_their_slope():
     assert (choice.quality, choice.probes) == (GRID[10], 3) and choice.met_floor
 
 
-def test_a_flatter_correction_ratio_jumps_to_the_crossing_in_one():
-    calls: list[int] = []
-
-    def probe(q: int) -> tuple[bytes, float]:
-        calls.append(q)
-        return bytes([q]), 1 - 0.03 * 0.96 ** (GRID.index(q) - 9.8)
-
-    choice = predicted_search(probe, GRID, 0.97, GRID[4], ratio=0.91, correction=0.96)
-    assert calls == [GRID[4], GRID[10]] and choice.probes == 2 and choice.met_floor
-
-
 def test_a_chain_learns_its_photos_bias():
     model = QualityModel({"webp": (4.0, 0, 0, 0, 0, 0)}, {"webp": 0.0}, 1.0, "q-test")
     chain = ChainPredictor(model, "webp", GRID, 0.91)
