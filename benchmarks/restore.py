@@ -27,8 +27,9 @@ decoded photo (must be 0). Photos judged in need anyway are reported as false al
 
 Speed: ``cpu_mps`` = output megapixels per second of ``restore()`` on a 1024 x 1024 photo on
 one CPU thread (``torch.set_num_threads(1)``), best of ``--repeats``, told the photo's
-assessment as the pipeline tells it (the assessment is the decision's, made once, not timed);
-with CUDA also the GPU (bf16).
+assessment as the pipeline tells it (the assessment is the decision's, made once, not timed),
+at the default precision (bf16 on a CPU with native bf16, else fp32; forced fp32 printed
+beside it); with CUDA also the GPU (bf16).
 
     .venv/bin/python benchmarks/restore.py --limit 16
 """
@@ -51,7 +52,7 @@ if __package__ in (None, ""):  # run as a file: import the repo's package withou
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gan_imaging.core.bundled import restore_path  # noqa: E402
-from gan_imaging.core.gan.restore import get_model, restore  # noqa: E402
+from gan_imaging.core.gan.restore import get_model, native_bf16, restore  # noqa: E402
 from gan_imaging.core.gan.superres import is_held_out  # noqa: E402
 from gan_imaging.core.imaging.artefacts import assess  # noqa: E402
 from gan_imaging.core.pipelines import restoration  # noqa: E402
@@ -145,10 +146,11 @@ def ours(im: Image.Image, data: bytes, model: object) -> tuple[Image.Image, bool
     return out.convert("RGB"), decision.restore
 
 
-def speed(model: object, photo: Image.Image, repeats: int, device: str) -> float:
+def speed(model: object, photo: Image.Image, repeats: int, device: str,
+          precision: str = "auto") -> float:
     big = photo.resize((1024, 1024), Image.Resampling.BICUBIC)
     a = assess(big)  # the pipeline's decision assesses once and tells the net (not timed)
-    told = {"noise": a.noise, "quality": a.quality}
+    told = {"noise": a.noise, "quality": a.quality, "precision": precision}
     restore(big, model, device=device, **told)  # type: ignore[arg-type]
     best = float("inf")
     for _ in range(repeats):
@@ -271,7 +273,10 @@ def main() -> None:
 
     photo = first or Image.new("RGB", (512, 512), "grey")
     cpu_mps = speed(model, photo, args.repeats, "cpu")
-    print(f"speed: restore() 1024 x 1024 on 1 CPU thread: {cpu_mps:.2f} MP/s")
+    native = native_bf16(torch.device("cpu"))
+    print(f"speed: restore() 1024 x 1024 on 1 CPU thread: {cpu_mps:.2f} MP/s "
+          f"({'bf16: this CPU has native bf16' if native else 'fp32'}; forced fp32: "
+          f"{speed(model, photo, args.repeats, 'cpu', 'fp32'):.2f} MP/s)")
     if torch.cuda.is_available():
         print(f"speed: GPU bf16 ({torch.cuda.get_device_name()}): "
               f"{speed(model, photo, 10, 'cuda'):.1f} MP/s")

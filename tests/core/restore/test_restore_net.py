@@ -14,6 +14,7 @@ from gan_imaging.core.gan.restore import (
     RestoreModel,
     conditioning,
     load_model,
+    native_bf16,
     restore,
     save_model,
 )
@@ -224,3 +225,17 @@ def test_recipe_shares_steer_the_damage_and_bad_shares_are_refused():
     with pytest.raises(ConfigurationError):
         train_restore(RestoreTrainConfig(features=8, convs=1, steps=1, batch=2, crop=32,
                                          cond=COND, shares=(1.0, 2.0)), patches)
+
+
+def test_bf16_stays_within_a_level_of_fp32_and_auto_follows_the_cpu():
+    m = tiny()
+    im = photo(96, 64)
+    fp32 = np.asarray(restore(im, m, precision="fp32"), dtype=int)
+    bf16 = np.asarray(restore(im, m, precision="bf16"), dtype=int)
+    assert np.abs(bf16 - fp32).max() <= 2 and np.abs(bf16 - fp32).mean() < 0.5
+    auto = np.asarray(restore(im, m), dtype=int)
+    native = native_bf16(torch.device("cpu"))
+    assert np.array_equal(auto, bf16 if native else fp32)
+    assert native_bf16(torch.device("meta")) is False
+    with pytest.raises(SpecError):
+        restore(im, m, precision="fp16")
