@@ -92,8 +92,9 @@ DEFAULTS: dict[str, Any] = {
     # noise sigma >= 4, estimated per photo), "always" or "never". A photo not restored is used
     # exactly as uploaded.
     "RESTORE": "when_needed",
-    # Which bundled restoration net: "psnr" (the benchmarked default) or "gan" (adversarially
-    # sharpened: keeps more fabric and surface texture, 0.2-0.4 dB lower PSNR).
+    # Which bundled restoration net: "psnr" (the benchmarked default, told the noise and JPEG
+    # quality the photo reads) or "gan" (blind, adversarially sharpened: keeps more fabric
+    # and surface texture, 0.5-1.9 dB lower PSNR).
     "RESTORE_VARIANT": "psnr",
     # Extra fonts for banners, {"key": "/path/font.ttf"}; a brand kit names a key as its Latin
     # or Chinese font ("key-bold" picks a bold file registered under that name).

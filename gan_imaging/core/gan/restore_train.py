@@ -119,6 +119,10 @@ def train_restore(
     if init is not None and init.net.cond == 0 and config.cond:
         net.load_blind(init.net.state_dict())  # a blind net grows its conditioning
     elif init is not None:
+        if init.net.cond != config.cond:
+            raise ConfigurationError(gettext_noop(
+                "A blind restoration net cannot start from a conditioned one; drop --blind or "
+                "start from a blind model."))
         net.load_state_dict(init.net.state_dict())
     net.train()
     ema = EMA(net, 0.999)

@@ -210,6 +210,9 @@ def test_conditioned_training_is_reproducible():
     b = train_restore(cfg, patches, init=blind)
     assert a.net.cond == COND and a.model_version == b.model_version
     assert a.model_version != blind.model_version
+    with pytest.raises(ConfigurationError):  # a blind net cannot start from a conditioned one
+        train_restore(RestoreTrainConfig(features=8, convs=1, steps=1, batch=2, crop=32),
+                      patches, init=a)
 
 
 def test_recipe_shares_steer_the_damage_and_bad_shares_are_refused():
