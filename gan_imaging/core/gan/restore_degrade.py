@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from PIL import Image, ImageFilter
 
@@ -104,24 +105,31 @@ def damage(arr: np.ndarray, recipe: str, rng: np.random.Generator) -> np.ndarray
     return damage_q(arr, recipe, rng)[0]
 
 
+def _damage_batch(clean: torch.Tensor, rng: np.random.Generator,
+                  p: npt.NDArray[np.float64] | tuple[float, ...]
+                  ) -> list[tuple[np.ndarray, int | None]]:
+    """Each (H, W, 3) patch of ``clean`` uint8 (B, 3, H, W) damaged by a recipe drawn with
+    probabilities ``p``, with its effective JPEG quality."""
+    arrs = clean.permute(0, 2, 3, 1).contiguous().numpy()
+    picks = rng.choice(len(RECIPES), size=len(arrs), p=p)
+    return [damage_q(a, RECIPES[int(k)], rng) for a, k in zip(arrs, picks)]
+
+
+def _tensor(patches: list[np.ndarray]) -> torch.Tensor:
+    return torch.from_numpy(np.stack(patches)).permute(0, 3, 1, 2).contiguous()
+
+
 def degrade_batch_cond(clean: torch.Tensor, rng: np.random.Generator,
                        shares: tuple[float, ...] = SHARES) -> tuple[torch.Tensor, torch.Tensor]:
     """Damaged copies of ``clean`` uint8 (B, 3, H, W), one recipe each: uint8 (B, 3, H, W)
     and float32 (B, 2), each row :func:`~gan_imaging.core.gan.restore.conditioning` of the
     noise the estimator reads on the damaged patch and its effective JPEG quality. shares:
     each recipe's probability, in :data:`RECIPES` order (default :data:`SHARES`)."""
-    arrs = clean.permute(0, 2, 3, 1).contiguous().numpy()
-    picks = rng.choice(len(RECIPES), size=len(arrs), p=np.asarray(shares) / sum(shares))
-    damaged = [damage_q(a, RECIPES[int(k)], rng) for a, k in zip(arrs, picks)]
-    out = np.stack([d for d, _q in damaged])
+    damaged = _damage_batch(clean, rng, np.asarray(shares) / sum(shares))
     cond = [conditioning(noise_sigma(d), q) for d, q in damaged]
-    return (torch.from_numpy(out).permute(0, 3, 1, 2).contiguous(),
-            torch.tensor(cond, dtype=torch.float32))
+    return _tensor([d for d, _q in damaged]), torch.tensor(cond, dtype=torch.float32)
 
 
 def degrade_batch(clean: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     """Damaged copies of ``clean`` uint8 (B, 3, H, W): uint8 (B, 3, H, W), one recipe each."""
-    arrs = clean.permute(0, 2, 3, 1).contiguous().numpy()
-    picks = rng.choice(len(RECIPES), size=len(arrs), p=SHARES)
-    out = np.stack([damage(a, RECIPES[int(k)], rng) for a, k in zip(arrs, picks)])
-    return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()
+    return _tensor([d for d, _q in _damage_batch(clean, rng, SHARES)])

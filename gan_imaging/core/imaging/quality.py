@@ -93,13 +93,11 @@ def webp_colour_only(data: bytes) -> bytes | None:
     return None
 
 
-def _block_sums(t: np.ndarray) -> np.ndarray:
-    """4×4-block sums of a uint8 plane (H, W multiples of 4) as float32 (exact: ≤ 16 · 255).
-
-    Summed in uint16 straight from the bytes: a third of float32's memory traffic and no
-    conversion of the whole plane. (Strided adds beat reshape().sum() over a length-4 axis
-    about 4×: no tiny reductions.)"""
-    r = t[0::4].astype(np.uint16)
+def _sum4x4(t: np.ndarray, acc: type[np.unsignedinteger]) -> np.ndarray:
+    """4×4-block sums of an integer plane (H, W multiples of 4), accumulated in ``acc``, as
+    float32 (exact below 2²⁴). Strided adds beat reshape().sum() over a length-4 axis about
+    4× (no tiny reductions)."""
+    r = t[0::4].astype(acc)
     r += t[1::4]
     r += t[2::4]
     r += t[3::4]
@@ -109,18 +107,16 @@ def _block_sums(t: np.ndarray) -> np.ndarray:
     return c.astype(np.float32)
 
 
+def _block_sums(t: np.ndarray) -> np.ndarray:
+    """4×4-block sums of a uint8 plane as float32 (exact: ≤ 16 · 255), summed in uint16
+    straight from the bytes: a third of float32's memory traffic, no conversion of the plane."""
+    return _sum4x4(t, np.uint16)
+
+
 def _product_sums(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """4×4-block sums of ``a * b`` for uint16 planes of uint8 values, as float32: each product
     (≤ 255²) is exact in uint16, the sums (≤ 16 · 255² < 2²⁴) in uint32 and float32."""
-    p = a * b
-    r = p[0::4].astype(np.uint32)
-    r += p[1::4]
-    r += p[2::4]
-    r += p[3::4]
-    c = r[:, 0::4] + r[:, 1::4]
-    c += r[:, 2::4]
-    c += r[:, 3::4]
-    return c.astype(np.float32)
+    return _sum4x4(a * b, np.uint32)
 
 
 def _windows32(s: np.ndarray) -> np.ndarray:

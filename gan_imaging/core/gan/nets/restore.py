@@ -25,6 +25,8 @@ untiled result (see :mod:`gan_imaging.core.gan.restore`).
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -81,26 +83,33 @@ class RestoreNet(nn.Module):
         if unexpected or any(not k.startswith("film.") for k in missing):
             raise ValueError(f"not the same net: missing {missing}, unexpected {unexpected}")
 
+    def _modulations(self, mods: torch.Tensor
+                     ) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor]:
+        """The FiLM output (..., M) cut into ``(1 + scale, shift)`` per body conv and the
+        tail's ``1 + scale``, each (..., channels)."""
+        f, n = self.features, self.convs + 1
+        starts = [2 * f * i for i in range(n)]
+        pairs = [(1 + mods[..., at : at + f], mods[..., at + f : at + 2 * f]) for at in starts]
+        return pairs, 1 + mods[..., 2 * f * n :]
+
     @torch.no_grad()
     def baked(self, cond: torch.Tensor) -> RestoreNet:
         """A blind net computing what this one computes told ``cond`` (float32 (cond,)): each
         FiLM scale and shift folded into its conv's weights and bias. Inference runs it, at
         the blind net's speed (the per-channel products would cost a pass over every
-        activation and break the channels-last layout)."""
-        out = RestoreNet(features=self.features, convs=self.convs, factor=self.factor)
-        out.load_state_dict(self.state_dict(), strict=False)
+        activation and break the channels-last layout). A copy: no random initialisation,
+        the global RNG untouched."""
+        out = copy.deepcopy(self)
+        out.film, out.cond = None, 0
         if self.film is None:
             return out.eval()
-        mods = self.film(cond.reshape(1, self.cond).to(self.film.weight.dtype))[0]
-        f = self.features
-        for i in range(self.convs + 1):
+        pairs, tail = self._modulations(self.film(cond.reshape(1, self.cond).to(
+            self.film.weight.dtype))[0])
+        for i, (scale, shift) in enumerate(pairs):
             conv = out.body[2 * i]
             assert isinstance(conv, nn.Conv2d) and conv.bias is not None
-            at = 2 * f * i
-            scale, shift = 1 + mods[at : at + f], mods[at + f : at + 2 * f]
             conv.weight.mul_(scale[:, None, None, None])
             conv.bias.mul_(scale).add_(shift)
-        tail = 1 + mods[2 * f * (self.convs + 1) :]
         assert out.tail.bias is not None
         out.tail.weight.mul_(tail[:, None, None, None])
         out.tail.bias.mul_(tail)
@@ -118,11 +127,10 @@ class RestoreNet(nn.Module):
             cond = x.new_zeros((x.shape[0], self.cond))
         if cond.shape != (x.shape[0], self.cond):
             raise ValueError(f"cond must be (B, {self.cond}), got {tuple(cond.shape)}")
-        mods = self.film(cond.to(x.dtype))[:, :, None, None]  # (B, M, 1, 1)
-        f, h = self.features, cells
-        for i in range(self.convs + 1):
+        pairs, tail_scale = self._modulations(self.film(cond.to(x.dtype)))  # (B, channels)
+        h = cells
+        for i, (scale, shift) in enumerate(pairs):
             conv, act = self.body[2 * i], self.body[2 * i + 1]
-            at = 2 * f * i
-            h = act(conv(h) * (1 + mods[:, at : at + f]) + mods[:, at + f : at + 2 * f])
-        tail = self.tail(torch.cat([h, cells], dim=1)) * (1 + mods[:, 2 * f * (self.convs + 1) :])
+            h = act(conv(h) * scale[:, :, None, None] + shift[:, :, None, None])
+        tail = self.tail(torch.cat([h, cells], dim=1)) * tail_scale[:, :, None, None]
         return x + self.unfold(tail)  # (B, 3, H, W)
