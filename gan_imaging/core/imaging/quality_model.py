@@ -3,14 +3,13 @@
 The exact per-image search (:func:`~.quality.search_quality`) spends about 2.5 encodes plus
 an SSIM per rendition. Here the rendition's luma predicts where its SSIM crosses the floor:
 
-1. A quantisation proxy: the luma's 8×8 blocks (at most :data:`PROXY_BLOCKS`, sampled with a
-   fixed seed) go through a DCT; for each quality of the grid, every coefficient is either
-   zeroed (|c| < Q/2: error c²) or rounded (error Q²/12) with the JPEG standard luminance table
-   scaled to that quality; each block's error becomes an SSIM estimate
-   (2σ² + C2) / (2σ² + MSE + C2), pooled with information weights as the floor's metric is.
-   Where that estimate crosses the floor (a fractional grid index) correlates 0.95–0.98 with
-   the real crossing of AVIF and JPEG and 0.88 with WebP's on the corpus.
-2. A linear model per format maps that and four content features to the grid index.
+1. Two quantisation proxies (:mod:`.quality_proxy`) estimate the SSIM a JPEG (8×8 DCT,
+   standard table) and a WebP/VP8 (4×4 DCT, RFC 6386 steps) encoder would leave at each grid
+   quality, from a fixed-seed sample of the luma's blocks, without encoding; where each
+   estimate crosses the floor (a fractional grid index) is a feature. The JPEG proxy's
+   crossing correlates 0.95–0.98 with the real crossing of AVIF and JPEG on the corpus, 0.895
+   with WebP's; the VP8 proxy's adds what WebP does differently.
+2. A linear model per format maps those and four content features to the grid index.
 3. Within one chain (a mode and format, smallest width first) each rendition's measured
    crossing corrects the next prediction by ``bias_weight`` of the mean error so far.
 
@@ -32,134 +31,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.fft import dctn
 
 from gan_imaging.core.imaging.quality import (
     MAX_PROBES,
-    QUALITY_GRIDS,
     Choice,
     SsimReference,
     search_quality,
     steps_to_floor,
 )
+from gan_imaging.core.imaging.quality_proxy import proxy_crossing, vp8_crossing
 
 #: Feature names, in the order of each format's weight vector (after the bias).
-FEATURES = ("proxy", "info", "flat", "detail", "log_px")
+FEATURES = ("proxy", "info", "flat", "detail", "log_px", "vp8")
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "weights" / "quality_model.json"
-#: Blocks the proxy looks at, at most (a 1920 × 1440 rendition has 43,200): a fixed-seed
-#: sample, about 15 ms. 1,000 blocks cost a third as much but predicted worse (eval: 1.19
-#: encodes per rendition and bytes 1.076 of the exact search's, against 1.10 and 1.044).
-PROXY_BLOCKS = 4000
-_C2 = SsimReference.C2
-_JPEG_LUMA = np.array([
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
-    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-], np.float32).reshape(8, 8)  # ITU-T T.81 Annex K, table K.1
-
-
-def _table(quality: int) -> np.ndarray:
-    """The standard luminance table scaled to ``quality`` (1–100) as libjpeg scales it."""
-    scale = 5000 / quality if quality < 50 else 200 - 2 * quality
-    return np.clip(np.floor((_JPEG_LUMA * scale + 50) / 100), 1, 255)
-
-
-class _Proxy:
-    """The sampled 8×8 DCT blocks of a uint8 luma plane (H × W) and their information
-    weights, ready to estimate the information-weighted SSIM at any JPEG quality."""
-
-    def __init__(self, luma: np.ndarray):
-        nby, nbx = luma.shape[0] // 8, luma.shape[1] // 8
-        self.empty = nby == 0 or nbx == 0
-        if self.empty:
-            return
-        n = nby * nbx
-        if n > PROXY_BLOCKS:
-            # Gather only the sampled blocks (row-major block order, as a full reshape lists
-            # them): the whole plane is never copied.
-            pick = np.sort(np.random.default_rng(0).choice(n, PROXY_BLOCKS, replace=False))
-            by, bx = np.divmod(pick, nbx)
-            rows = (by[:, None] * 8 + np.arange(8))[:, :, None]
-            cols = (bx[:, None] * 8 + np.arange(8))[:, None, :]
-            blocks = luma[rows, cols].astype(np.float32) - 128.0
-        else:
-            x = luma[: nby * 8, : nbx * 8].astype(np.float32) - 128.0
-            blocks = x.reshape(nby, 8, nbx, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8)
-        coef = dctn(blocks, axes=(1, 2), norm="ortho").reshape(len(blocks), 64)
-        self.var = blocks.reshape(len(blocks), 64).var(axis=1)
-        self.weight = np.log1p(self.var / _C2) * 2.0  # σx ≈ σy: the floor's information weight
-        self.total = float(self.weight.sum())
-        self.coef, self.sq = np.abs(coef), coef * coef
-
-    def at(self, quality: int) -> float:
-        """Estimated information-weighted SSIM (0–1] at JPEG ``quality`` (1–100)."""
-        if self.empty or self.total <= 1e-9:
-            return 1.0
-        step = _table(quality).reshape(64)
-        err = np.where(self.coef < step / 2, self.sq, step * step / 12.0)
-        mse = err.sum(axis=1) / 64.0
-        ssim = (2 * self.var + _C2) / (2 * self.var + mse + _C2)
-        return float((ssim * self.weight).sum() / self.total)
-
-
-def proxy_curve(luma: np.ndarray, grid: Sequence[int] = QUALITY_GRIDS["jpeg"]) -> np.ndarray:
-    """Estimated information-weighted SSIM at each quality of ``grid`` for a uint8 luma plane
-    (H × W), from quantising its 8×8 DCT blocks (see the module doc); values in (0, 1]."""
-    proxy = _Proxy(luma)
-    return np.array([proxy.at(q) for q in grid])
-
-
-def crossing(curve: np.ndarray, floor: float) -> float:
-    """Fractional grid index where ``curve`` (ascending qualities) first reaches ``floor``;
-    0 when it starts above, ``len(curve)`` when it never does."""
-    above = np.nonzero(curve >= floor)[0]
-    if not len(above):
-        return float(len(curve))
-    k = int(above[0])
-    if k == 0:
-        return 0.0
-    lo, hi = float(curve[k - 1]), float(curve[k])
-    return k - 1 + (floor - lo) / (hi - lo) if hi > lo else float(k)
-
-
-def proxy_crossing(
-    luma: np.ndarray, floor: float, grid: Sequence[int] = QUALITY_GRIDS["jpeg"]
-) -> float:
-    """``crossing(proxy_curve(luma, grid), floor)`` from about log2(len(grid)) + 1 points of
-    the curve instead of all of them: the estimate never falls as the quality rises (a finer
-    quantiser step lowers every coefficient's error), so the first grid index reaching the
-    floor is found by bisection. Same value as the full curve gives."""
-    proxy = _Proxy(luma)
-    values: dict[int, float] = {}
-
-    def at(k: int) -> float:
-        if k not in values:
-            values[k] = proxy.at(grid[k])
-        return values[k]
-
-    lo, hi = 0, len(grid)  # the first index reaching the floor lies in [lo, hi]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if at(mid) >= floor:
-            hi = mid
-        else:
-            lo = mid + 1
-    if lo == len(grid):
-        return float(len(grid))
-    if lo == 0:
-        return 0.0
-    below, above = at(lo - 1), at(lo)
-    return lo - 1 + (floor - below) / (above - below) if above > below else float(lo)
+FORMAT = "gan_imaging.quality_model/3"
 
 
 def features(ref: SsimReference, floor: float) -> np.ndarray:
     """:data:`FEATURES` of an uncompressed rendition (its SSIM reference) for ``floor``:
 
-    ``proxy``: the proxy's crossing (fractional grid index 0–16); ``info``: mean information
+    ``proxy``: the JPEG proxy's crossing (fractional grid index 0–16); ``info``: mean information
     weight log(1 + σ²/C2) of its 8×8 windows (0 = flat, ~6 = busy); ``flat``: share 0–1 of
     windows with σ < 2 levels; ``detail``: log1p of the mean absolute 4-neighbour Laplacian
-    (0–255 scale); ``log_px``: natural log of the pixel count.
+    (0–255 scale); ``log_px``: natural log of the pixel count; ``vp8``: the VP8 proxy's
+    crossing on the WebP grid (0–16).
     """
     var = ref.window_variance()
     info = float(np.log1p(var / ref.C2).mean()) if var.size else 0.0
@@ -179,7 +74,8 @@ def features(ref: SsimReference, floor: float) -> np.ndarray:
         detail = 0.0
     log_px = math.log(max(1, h * w))
     proxy = proxy_crossing(ref.luma, floor)
-    return np.array([proxy, info, flat, detail, log_px], np.float64)
+    vp8 = vp8_crossing(ref.luma, floor)
+    return np.array([proxy, info, flat, detail, log_px, vp8], np.float64)
 
 
 @dataclass(frozen=True)
@@ -200,7 +96,7 @@ class QualityModel:
         return None if w is None else float(w[0] + np.dot(w[1:], feats))
 
     def to_json(self) -> str:
-        return json.dumps({"format": "gan_imaging.quality_model/2", "version": self.version,
+        return json.dumps({"format": FORMAT, "version": self.version,
                            "features": list(FEATURES), "weights": self.weights,
                            "margin": self.margin, "bias_weight": self.bias_weight},
                           indent=1, sort_keys=True)
@@ -250,7 +146,7 @@ def load(path: str | Path = BUNDLED_MODEL) -> QualityModel | None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if data.get("format") != "gan_imaging.quality_model/2" or data.get("features") != list(
+    if data.get("format") != FORMAT or data.get("features") != list(
             FEATURES):
         return None
     return QualityModel({k: tuple(map(float, v)) for k, v in data["weights"].items()},

@@ -54,7 +54,7 @@ from gan_imaging.core.pipelines.thumbnail_plan import (
 )
 from gan_imaging.core.specs import ThumbnailSpec, parse_colour
 
-VERSION = "thumbnails-5"  # 5: a third auto-quality encode is aimed by the two misses' slope
+VERSION = "thumbnails-6"  # 6: the quality model reads a VP8 (WebP) quantisation proxy too
 
 __all__ = ["PIPELINE", "Placeholder", "placeholder", "run"]
 

@@ -17,12 +17,18 @@ from gan_imaging.core.imaging.quality_model import (
     FEATURES,
     ChainPredictor,
     QualityModel,
-    crossing,
     features,
     load,
     predicted_search,
+)
+from gan_imaging.core.imaging.quality_proxy import (
+    Vp8Proxy,
+    crossing,
+    crossing_of,
+    curve_of,
     proxy_crossing,
     proxy_curve,
+    vp8_crossing,
 )
 
 GRID = QUALITY_GRIDS["webp"]
@@ -55,6 +61,23 @@ def test_the_proxy_rises_with_quality_and_tracks_real_jpeg_ssim():
     assert max(abs(a - b) for a, b in zip(real, est, strict=True)) < 0.08
 
 
+def test_the_vp8_proxy_maps_quality_as_libwebp_and_tracks_real_webp_ssim():
+    # libwebp's QualityToCompression: 100 -> index 0 (finest), 75 -> 26, 0 -> 127.
+    assert [Vp8Proxy.index(q) for q in (100, 75, 0)] == [0, 26, 127]
+    im = photo()
+    curve = curve_of(Vp8Proxy(luma(im)), GRID)
+    assert np.all(np.diff(curve) >= -1e-6) and curve[-1] > 0.99
+    ref = ref_of(im)
+    real = []
+    for q in (40, 64, 88):
+        buf = io.BytesIO()
+        im.save(buf, "WEBP", quality=q, method=4)
+        real.append(ref.scores(decoded_luma(buf.getvalue()))[1])
+    est = [curve[GRID.index(q)] for q in (40, 64, 88)]
+    assert np.all(np.diff(real) > 0) and np.all(np.diff(est) > 0)
+    assert max(abs(a - b) for a, b in zip(real, est, strict=True)) < 0.08
+
+
 def test_crossing_interpolates_between_grid_points():
     assert crossing(np.array([0.9, 0.96, 0.98, 0.99]), 0.97) == pytest.approx(1.5)
     assert crossing(np.array([0.98, 0.99]), 0.97) == 0.0
@@ -69,6 +92,9 @@ def test_the_bisected_crossing_equals_the_full_curves(size, floor):
              np.random.default_rng(1).integers(0, 255, size[::-1]).astype(np.uint8))
     assert proxy_crossing(plane, floor) == pytest.approx(crossing(proxy_curve(plane), floor),
                                                          abs=1e-12)
+    assert vp8_crossing(plane, floor) == pytest.approx(
+        crossing(curve_of(Vp8Proxy(plane), GRID), floor), abs=1e-12)
+    assert crossing_of(Vp8Proxy(plane), floor, GRID) == vp8_crossing(plane, floor)
 
 
 def test_features_tell_a_flat_backdrop_from_a_busy_texture():
@@ -77,9 +103,14 @@ def test_features_tell_a_flat_backdrop_from_a_busy_texture():
                            .astype(np.uint8))
     f_flat, f_busy = features(ref_of(flat), 0.97), features(ref_of(busy), 0.97)
     assert len(f_flat) == len(FEATURES)
-    proxy, info, flat_share = (FEATURES.index(n) for n in ("proxy", "info", "flat"))
-    assert f_flat[info] == 0 and f_flat[flat_share] == 1 and f_flat[proxy] == 0
+    proxy, info, flat_share, vp8 = (FEATURES.index(n) for n in ("proxy", "info", "flat", "vp8"))
+    assert f_flat[info] == 0 and f_flat[flat_share] == 1 and f_flat[proxy] == f_flat[vp8] == 0
     assert f_busy[info] > 3 and f_busy[flat_share] < 0.05 and f_busy[proxy] > 5
+    # Faint fine grain (σ 6 levels) is what coarse quantisation wipes out: both proxies say
+    # it needs a high quality.
+    grain = np.random.default_rng(0).normal(128, 6, (96, 128, 3)).clip(0, 255)
+    f_grain = features(ref_of(Image.fromarray(grain.astype(np.uint8))), 0.97)
+    assert f_grain[vp8] > 10 and f_grain[proxy] > 10
 
 
 def crossing_probe(cross: int, calls: list[int]):
@@ -126,7 +157,7 @@ def test_two_misses_aim_the_third_encode_along_their_slope():
 
 
 def test_a_chain_learns_its_photos_bias():
-    model = QualityModel({"webp": (4.0, 0, 0, 0, 0, 0)}, {"webp": 0.0}, 1.0, "q-test")
+    model = QualityModel({"webp": (4.0, 0, 0, 0, 0, 0, 0)}, {"webp": 0.0}, 1.0, "q-test")
     chain = ChainPredictor(model, "webp", GRID, 0.91)
     feats = np.zeros(len(FEATURES))
     assert chain.predict(feats) == GRID[4]
@@ -138,7 +169,7 @@ def test_a_chain_learns_its_photos_bias():
 
 
 def test_a_rendition_learns_only_from_those_before_its_neighbour():
-    model = QualityModel({"webp": (4.0, 0, 0, 0, 0, 0)}, {"webp": 0.0}, 1.0, "q-test")
+    model = QualityModel({"webp": (4.0, 0, 0, 0, 0, 0, 0)}, {"webp": 0.0}, 1.0, "q-test")
     chain = ChainPredictor(model, "webp", GRID, 0.91)
     feats = np.zeros(len(FEATURES))
     choice = predicted_search(crossing_probe(GRID[8], []), GRID, 0.97, GRID[4], ratio=0.91)
@@ -149,7 +180,7 @@ def test_a_rendition_learns_only_from_those_before_its_neighbour():
 
 
 def test_the_model_round_trips(tmp_path):
-    model = QualityModel({"webp": (2.0, 1.0, 0.0, 0.0, 0.0, 0.0)}, {"webp": 0.5}, 0.5, "q-t")
+    model = QualityModel({"webp": (2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0)}, {"webp": 0.5}, 0.5, "q-t")
     path = tmp_path / "m.json"
     path.write_text(model.to_json())
     assert load(path) == model
