@@ -14,7 +14,9 @@ finds; :func:`.compliance.add_integrity` then withholds every marketplace pass:
   in the product's colours, and smaller ones.
 * **cut** — the outline runs where the photo has no edge (no colour step across it).
 * **fragment** — the matte keeps less than half of the object the net sees there.
-* **cannot confirm** — no independent estimate agrees with the matte (IoU < :data:`AGREE`).
+* **cannot confirm** — no independent estimate agrees with the matte (IoU < :data:`AGREE`);
+  for a see-through product on a busy backdrop, the net must agree: what shows through glass
+  is the backdrop, so colours cannot vouch for it.
 * **holes** — enclosed transparent regions that do not show the backdrop, or whose rim has
   no colour step.
 * **see-through** — a large semi-transparent area inside a product the photo shows solid.
@@ -54,7 +56,9 @@ NET_LOST = 0.35
 FRAGMENT_KEPT = 0.35
 #: Below this IoU (0–1) with every independent estimate the product cannot be confirmed;
 #: half of it when ``GLASSY`` of its body is semi-transparent (glassware: the estimates
-#: assume solid products; the see-through rule still watches it).
+#: assume solid products; the see-through rule still watches it). On a busy backdrop such a
+#: see-through product needs the net's IoU ≥ ``AGREE`` itself: the busy scene shows through
+#: it, so the colour-only estimate (rare colours) cannot tell a whole glass from a damaged one.
 AGREE = 0.5
 GLASSY = 0.15
 #: Holes showing no backdrop: share of the area; holes whose rim has no colour step: rim px
@@ -105,6 +109,10 @@ CUT_THROUGH = gettext_noop(
 DISAGREE = gettext_noop(
     "the product check cannot confirm the cutout: independent estimates of the product "
     "agree with it on only %(share)s"
+)
+SEE_THROUGH_BUSY = gettext_noop(
+    "the product check cannot confirm a see-through product on a busy background (the "
+    "segmentation net agrees with the cutout on only %(share)s); review the packshot"
 )
 EMPTY = gettext_noop("the cutout is empty: no product was kept")
 FAILED = gettext_noop("the product check could not run (%(error)s); review the packshot")
@@ -157,12 +165,15 @@ def _verdict(m: dict[str, Any]) -> list[dict[str, Any]]:
     weak = m.get("edge_weak", 0.0) >= CUT_WEAK or m.get("weak_run", 0.0) >= CUT_RUN
     cut = m.get("cut_colour", 0.0) >= CUT and (studio or weak) if plain else weak
     agree = max(m.get("net_iou", 0.0), m.get("colour_iou", 0.0), m.get("foreign_iou", 0.0))
+    glassy = m.get("semi", 0.0) >= GLASSY
     if kept < FRAGMENT_KEPT and net_lost >= 0.3:
         reasons.append(_reason(FRAGMENT, share=pct(kept)))
     elif is_lost:  # the most specific reason first: the same cases fail either way
         reasons.append(_reason(LOST, share=pct(lost / (1 + lost))))
-    elif agree < (AGREE / 2 if m.get("semi", 0.0) >= GLASSY else AGREE):
+    elif agree < (AGREE / 2 if glassy else AGREE):
         reasons.append(_reason(DISAGREE, share=pct(agree)))
+    elif glassy and not plain and m.get("net_iou", 0.0) < AGREE:
+        reasons.append(_reason(SEE_THROUGH_BUSY, share=pct(m.get("net_iou", 0.0))))
     elif cut:
         reasons.append(_reason(CUT_THROUGH))
     # Holes: on a plain backdrop they must show its colour; anywhere, their rim a colour step.

@@ -275,3 +275,45 @@ def test_renders_reports_review_needed_when_the_cutout_loses_the_cards_body():
     (good,) = run(im, RenderSpec(outputs=("packshot",)), Context())
     assert good.meta["compliance"]["review_needed"] is False
     assert good.meta["compliance"]["amazon_main"]["pass"]
+
+
+class Blind(torch.nn.Module):
+    """A segmentation net that sees nothing (the bundled net on most glassware)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.full_like(x[:, :1], -10.0)
+
+
+def busy_glass():
+    """A glass of amber drink on a busy grey scene: the liquid solid (matte 100 %), the empty
+    glass above it see-through (matte 50 %, the scene through a faint tint), a quarter of the
+    glass; photo and true matte."""
+    rng = np.random.default_rng(9)
+    grey = ndimage.zoom(rng.integers(30, 226, (18, 24)), (10, 10), order=1)
+    photo = np.repeat(grey[..., None], 3, axis=2).astype(np.float32)
+    matte = np.zeros((180, 240), np.uint8)
+    matte[30:150, 70:170] = 255
+    matte[30:60, 70:170] = 128
+    amber = np.array((200, 140, 40), np.float32)
+    photo[60:150, 70:170] = amber
+    photo[30:60, 70:170] = 0.15 * amber + 0.85 * photo[30:60, 70:170]
+    return Image.fromarray(photo.astype(np.uint8)), matte
+
+
+def test_a_see_through_product_on_a_busy_backdrop_the_net_cannot_see_needs_review():
+    photo, matte = busy_glass()
+    blind = SegModel("blind", {}, Blind(), 160)
+    report = check_integrity(photo, matte, method="network", model=blind)
+    m = report.measurements
+    assert not m["plain"] and m["semi"] >= integrity.GLASSY and m["net_iou"] == 0
+    assert m["foreign_iou"] >= integrity.AGREE / 2  # the colours alone would have ticked it
+    assert templates(report) == {integrity.SEE_THROUGH_BUSY}
+    assert report.reasons[0]["params"]["share"] == "<1%"
+
+
+def test_a_see_through_product_the_net_sees_on_a_busy_backdrop_passes():
+    photo, matte = busy_glass()
+    seeing = SegModel("stub", {}, SaturatedOnly(), 160)
+    report = check_integrity(photo, matte, method="network", model=seeing)
+    assert report.measurements["net_iou"] >= integrity.AGREE
+    assert report.ok, report.reasons
