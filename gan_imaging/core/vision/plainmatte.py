@@ -10,13 +10,16 @@
    so its body stays product even where its colour is within the tolerance. A smooth vignette
    or a soft drop shadow does not. With a network matte the flood also crosses soft cast
    shadows (a darker shade of the backdrop that the network calls background); they get
-   alpha 0.
+   alpha 0. It starts only from the frame's backdrop-coloured pixels, never from shadow-
+   coloured ones (a grey product cut by the frame).
 3. **Enclosed backdrop**: the near-backdrop regions the flood did not reach (a mug handle's
    hole, the gap between an arm and the torso, but also a light product's body inside its
    outline) are judged one by one: with a network matte, those the network calls background
    (mean < 0.5) are removed, and those whose median distance is within ``lo`` and that cover
    at most :data:`HOLE_SHARE` of the product (the small net tends to fill holes in); without
-   one, those whose median distance is within ``lo``. A region that surrounds
+   one, those whose median distance is within ``lo``. A region that is mostly shadow-coloured
+   and covers more than :data:`HOLE_SHARE` of the product stays (a grey body the network
+   missed, not a shadowed hole). A region that surrounds
    product-coloured islands (the text on a white label) stays. A hole reaches
    :data:`HOLE_REACH` further into near-backdrop pixels (its shaded rim), and the backdrop
    seen through it gets alpha 0, shading included.
@@ -111,7 +114,9 @@ def backdrop_mask(
     passable = near if shadow is None else near | shadow
     free = passable & ~edges(d)
     labels, _n = ndimage.label(free)
-    backdrop = np.isin(labels, _border_labels(labels))
+    # The flood starts only where the frame shows backdrop-coloured pixels: a grey product cut
+    # by the frame has a shadow's colour there, and entering through it would clear its body.
+    backdrop = np.isin(labels, _border_labels(np.where(near, labels, 0)))
     # Enclosed near-backdrop (or shadowed) regions: what the flood did not reach, minus thin
     # edge bands.
     rest, n = ndimage.label(passable & ~ndimage.binary_dilation(backdrop, iterations=2,
@@ -124,9 +129,11 @@ def backdrop_mask(
             hole = (np.asarray(score) <= lo) & (sizes >= HOLE_MIN_PX)
         else:
             score = ndimage.mean(network.astype(np.float32), rest, idx)
-            hole = (np.asarray(score) < 128) & (sizes >= HOLE_MIN_PX)
-            backdrop_coloured = np.asarray(ndimage.median(d, rest, idx)) <= lo
             small = sizes <= HOLE_SHARE * float((~backdrop).sum())
+            # Mostly shadow-coloured and most of the product: a grey body the net missed.
+            lit = np.asarray(ndimage.mean(near.astype(np.float32), rest, idx)) >= 0.5
+            hole = (np.asarray(score) < 128) & (sizes >= HOLE_MIN_PX) & (lit | small)
+            backdrop_coloured = np.asarray(ndimage.median(d, rest, idx)) <= lo
             hole |= backdrop_coloured & small & (sizes >= HOLE_MIN_PX)
         holes = np.zeros_like(backdrop)
         for k in idx[hole]:

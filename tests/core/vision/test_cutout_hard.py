@@ -153,3 +153,19 @@ def test_cutout_is_deterministic():
     im, _ = studio_shot(mug())
     a = np.asarray(cutout(im).alpha)
     assert np.array_equal(a, np.asarray(cutout(im).alpha))
+
+
+@pytest.mark.parametrize("bottom", [100, 120])
+def test_grey_body_the_network_missed_is_not_taken_for_a_shadow(bottom):
+    """A grey box (a shadow's colour on white) that the network calls background stays
+    product, enclosed by its outline (bottom 100) or cut by the frame (bottom 120): the flood
+    never starts from shadow-coloured frame pixels, and an enclosed shadow-coloured region
+    that is most of the product is no hole. A soft cast shadow beside it is still removed."""
+    rgb = np.full((120, 160, 3), 250, np.uint8)
+    rgb[30:90, 120:150] = 215  # a soft cast shadow on the backdrop (no outline)
+    rgb = np.asarray(Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(4))).copy()
+    rgb[20:bottom, 30:110] = 180
+    net = np.zeros((120, 160), np.uint8)
+    alpha = plainmatte.plain_matte(rgb, (250, 250, 250), 1.0, net)
+    assert alpha[25:bottom - 5, 35:105].min() == 255
+    assert alpha[40:80, 128:142].max() == 0
