@@ -317,3 +317,32 @@ def test_a_see_through_product_the_net_sees_on_a_busy_backdrop_passes():
     report = check_integrity(photo, matte, method="network", model=seeing)
     assert report.measurements["net_iou"] >= integrity.AGREE
     assert report.ok, report.reasons
+
+
+def busy_drink():
+    """A red drink with a green band at its top on a busy grey scene that has green things of
+    the band's colour apart from it (so the band's colour is the scene's); photo and matte."""
+    rng = np.random.default_rng(4)
+    grey = ndimage.zoom(rng.integers(30, 226, (18, 24)), (10, 10), order=1)
+    photo = np.repeat(grey[..., None], 3, axis=2).astype(np.uint8)
+    photo[20:160, 20:40] = photo[20:160, 200:220] = (40, 160, 60)
+    photo[60:150, 80:160] = (200, 40, 40)
+    photo[35:60, 80:160] = (40, 160, 60)
+    matte = np.zeros((180, 240), np.uint8)
+    matte[35:150, 80:160] = 255
+    return Image.fromarray(photo), matte
+
+
+def test_a_band_the_net_sees_cut_away_on_a_busy_backdrop_is_a_lost_part():
+    # The band's colours are the scene's and its seam a colour step, so only the net's view
+    # (it keeps seeing the band joined to the drink) says a quarter of the product is gone.
+    photo, matte = busy_drink()
+    seeing = SegModel("stub", {}, SaturatedOnly(), 160)
+    assert check_integrity(photo, matte, method="network", model=seeing).ok
+    matte[:60] = 0
+    report = check_integrity(photo, matte, method="network", model=seeing)
+    m = report.measurements
+    assert m["net_lost"] < integrity.NET_LOST and m["net_lost_product"] < integrity.LOST_SHARE
+    assert m["net_lost_cut"] == 0 and m["net_kept"] < integrity.KEPT_LOST
+    assert templates(report) == {integrity.LOST}
+    assert report.reasons[0]["params"]["share"] == f"{1 - m['net_kept']:.0%}"
