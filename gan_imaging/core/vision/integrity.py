@@ -14,9 +14,7 @@ finds; :func:`.compliance.add_integrity` then withholds every marketplace pass:
   in the product's colours, and smaller ones.
 * **cut** — the outline runs where the photo has no edge (no colour step across it).
 * **fragment** — the matte keeps less than half of the object the net sees there.
-* **cannot confirm** — no independent estimate agrees with the matte (IoU < :data:`AGREE`);
-  for a see-through product on a busy backdrop, the net must agree: what shows through glass
-  is the backdrop, so colours cannot vouch for it.
+* **cannot confirm** — no independent estimate agrees with the matte (IoU < :data:`AGREE`).
 * **holes** — enclosed transparent regions that do not show the backdrop, or whose rim has
   no colour step.
 * **see-through** — a large semi-transparent area inside a product the photo shows solid.
@@ -54,17 +52,9 @@ STUDIO = 0.995
 #: colours (on a busy backdrop the net's own stray parts stay smaller).
 NET_LOST = 0.35
 FRAGMENT_KEPT = 0.35
-#: The matte keeps less than this share (0–1) of the objects the net sees joined to it: a
-#: lost part whatever its colours (a drink's pale label band cut away on a busy scene).
-#: Whole products kept ≥ 0.89 on the train split's busy scenes, ≥ 0.95 on plain ones. Not for
-#: see-through products (``GLASSY``): their faint glass is kept below alpha 0.5, so the net's
-#: object is larger than the counted matte there.
-KEPT_LOST = 0.85
 #: Below this IoU (0–1) with every independent estimate the product cannot be confirmed;
 #: half of it when ``GLASSY`` of its body is semi-transparent (glassware: the estimates
-#: assume solid products; the see-through rule still watches it). On a busy backdrop such a
-#: see-through product needs the net's IoU ≥ ``AGREE`` itself: the busy scene shows through
-#: it, so the colour-only estimate (rare colours) cannot tell a whole glass from a damaged one.
+#: assume solid products; the see-through rule still watches it).
 AGREE = 0.5
 GLASSY = 0.15
 #: Holes showing no backdrop: share of the area; holes whose rim has no colour step: rim px
@@ -116,10 +106,6 @@ DISAGREE = gettext_noop(
     "the product check cannot confirm the cutout: independent estimates of the product "
     "agree with it on only %(share)s"
 )
-SEE_THROUGH_BUSY = gettext_noop(
-    "the product check cannot confirm a see-through product on a busy background (the "
-    "segmentation net agrees with the cutout on only %(share)s); review the packshot"
-)
 EMPTY = gettext_noop("the cutout is empty: no product was kept")
 FAILED = gettext_noop("the product check could not run (%(error)s); review the packshot")
 
@@ -160,9 +146,6 @@ def _verdict(m: dict[str, Any]) -> list[dict[str, Any]]:
     lost = max(m.get("net_lost_product", 0.0), m.get("net_lost_cut", 0.0),
                net_lost if net_lost >= NET_LOST else 0.0)  # fmt: skip
     is_lost = lost >= LOST_SHARE
-    glassy = m.get("semi", 0.0) >= GLASSY
-    if kept < KEPT_LOST and not glassy:  # the net sees more than a sixth of it left out
-        is_lost, lost = True, max(lost, (1 - kept) / max(kept, 1e-6))
     if studio:  # no scene around: off-backdrop regions the net or the colours call product
         small = max(m.get("net_lost_product", 0.0), m.get("lost_colour_prod", 0.0),
                     m.get("lost_colour_net", 0.0) + m.get("lost_free_net", 0.0))
@@ -178,10 +161,8 @@ def _verdict(m: dict[str, Any]) -> list[dict[str, Any]]:
         reasons.append(_reason(FRAGMENT, share=pct(kept)))
     elif is_lost:  # the most specific reason first: the same cases fail either way
         reasons.append(_reason(LOST, share=pct(lost / (1 + lost))))
-    elif agree < (AGREE / 2 if glassy else AGREE):
+    elif agree < (AGREE / 2 if m.get("semi", 0.0) >= GLASSY else AGREE):
         reasons.append(_reason(DISAGREE, share=pct(agree)))
-    elif glassy and not plain and m.get("net_iou", 0.0) < AGREE:
-        reasons.append(_reason(SEE_THROUGH_BUSY, share=pct(m.get("net_iou", 0.0))))
     elif cut:
         reasons.append(_reason(CUT_THROUGH))
     # Holes: on a plain backdrop they must show its colour; anywhere, their rim a colour step.
