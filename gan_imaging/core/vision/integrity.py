@@ -192,6 +192,20 @@ def _own_alpha_lost(image: Image.Image, a: np.ndarray) -> dict[str, Any]:
             "lost_own": share_of(own & ~kept, float(own.sum()))}  # fmt: skip
 
 
+def verdict(m: dict[str, Any]) -> list[dict[str, Any]]:
+    """The reasons (empty: ok) that :func:`check_integrity` gives for its ``measurements``
+    ``m`` (also after a JSON round trip): a stored report re-scored under the current
+    thresholds, as ``benchmarks/render_integrity.py --rescore`` does with its ``--dump``."""
+    if m.get("skipped"):
+        return []
+    if m.get("own_alpha"):
+        if m.get("area_px", 0) == 0:
+            return [_reason(EMPTY)]
+        lost = m.get("lost_own", 0.0)
+        return [_reason(LOST, share=f"{lost:.0%}")] if lost >= LOST_SHARE else []
+    return _verdict(m)
+
+
 def check_integrity(
     image: Image.Image,
     alpha: Image.Image | np.ndarray,
@@ -218,14 +232,10 @@ def check_integrity(
             return IntegrityReport(True, [], {"skipped": "too small"})
         if method == "alpha" and "A" in image.getbands():
             m = _own_alpha_lost(image, a)
-            if m["area_px"] == 0:
-                return IntegrityReport(False, [_reason(EMPTY)], m)
-            bad = m["lost_own"] >= LOST_SHARE
-            return IntegrityReport(not bad, [_reason(LOST, share=f"{m['lost_own']:.0%}")]
-                                   if bad else [], m)  # fmt: skip
-        m = measure(image, a, model=model)
+        else:
+            m = measure(image, a, model=model)
+            m["method"] = method
     except Exception as exc:  # noqa: BLE001 - an honest report says it could not look
         return IntegrityReport(False, [_reason(FAILED, error=type(exc).__name__)], {})
-    m["method"] = method
-    reasons = _verdict(m)
+    reasons = verdict(m)
     return IntegrityReport(not reasons, reasons, m)

@@ -275,3 +275,23 @@ def test_renders_reports_review_needed_when_the_cutout_loses_the_cards_body():
     (good,) = run(im, RenderSpec(outputs=("packshot",)), Context())
     assert good.meta["compliance"]["review_needed"] is False
     assert good.meta["compliance"]["amazon_main"]["pass"]
+
+
+def test_a_stored_report_rescores_to_the_same_verdict():
+    """``verdict`` on a report's JSON-stored measurements gives its reasons (what the
+    benchmark's ``--rescore`` relies on), for a whole product, a damaged one and an upload's
+    own cutout that lost a part."""
+    im, matte = card()
+    holed = matte.copy()
+    holed[95:125, 60:100] = 0
+    rgba = im.convert("RGBA")
+    rgba.putalpha(Image.fromarray(matte))
+    dropped = matte.copy()
+    dropped[:, :100] = 0
+    reports = [check_integrity(im, matte, method="plain"),
+               check_integrity(im, holed, method="plain"),
+               check_integrity(rgba, dropped, method="alpha")]  # fmt: skip
+    assert [r.ok for r in reports] == [True, False, False]
+    for report in reports:
+        stored = json.loads(json.dumps(report.measurements))
+        assert integrity.verdict(stored) == report.reasons
