@@ -39,7 +39,7 @@ from gan_imaging.core.vision.banner import BannerCopy, BannerStyle, render_banne
 from gan_imaging.core.vision.budget import encode_to_budget, require_budget
 from gan_imaging.core.vision.prices import canonical_locale, price_tag
 
-VERSION = "banners-3"  # 3: the plain cutout keeps a grey body its network missed
+VERSION = "banners-4"  # 4: cutout net fine-tuned with hard cases (tiny-unet-cutout-63d6dc56)
 
 IAB_SIZES = ("300x250", "728x90", "160x600", "300x600", "320x50", "970x250")
 SOCIAL_SIZES = ("1200x628", "1080x1080", "1080x1350", "1080x1920")

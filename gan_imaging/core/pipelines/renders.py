@@ -44,7 +44,7 @@ from gan_imaging.core.vision.packshot import extract_product, render_packshot
 from gan_imaging.core.vision.studio import CAMERAS, LIGHTS
 from gan_imaging.core.vision.studio_scene import SETS
 
-VERSION = "renders-4"  # 4: the plain cutout keeps a grey body its network missed
+VERSION = "renders-5"  # 5: cutout net fine-tuned with hard cases (tiny-unet-cutout-63d6dc56)
 OUTPUTS = ("packshot", "cutout", "scenes")
 #: Photos are reduced to this long side (px) before cutting out: packshots never need more.
 WORK_SIDE = 2048
