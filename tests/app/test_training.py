@@ -149,6 +149,10 @@ def test_training_from_the_admin_runs_on_a_real_worker(celery_worker, admin_clie
     assert model.status == "ready" and len(model.history) == 3
     with Image.open(io.BytesIO((media_root / model.samples.name).read_bytes())) as grid:
         assert grid.size[0] > 0
+    # The products' own upload jobs (thumbnails, renders, banners) run on the same
+    # session-wide worker: let them finish, or the test database's flush races their writes
+    # (PostgreSQL: "deadlock detected" at teardown).
+    wait_for_jobs(Job.objects.all(), timeout=300)
 
 
 def test_inference_uses_the_active_trained_model_or_a_bundled_style(media_root):
