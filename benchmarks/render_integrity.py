@@ -219,12 +219,7 @@ def measure(
             if out is not None:
                 row = {"set": kind, "file": name, "case": case, "m": report.measurements}
                 out.write(json.dumps(row, default=str) + "\n")
-            cell = table.setdefault((kind, case), [0, 0])
-            cell[0] += not report.ok
-            cell[1] += 1
-            for r in report.reasons:
-                key = r["template"].split(" (")[0][:40]
-                reasons[key] = reasons.get(key, 0) + 1
+            _count(table, reasons, kind, case, report.reasons)
             if sheet is None:
                 continue
             item = (_cell(im), _cell(im, alpha), f"{case}: {_label(report)}", report.ok)
@@ -274,6 +269,17 @@ def _figures(table: dict[tuple[str, str], list[int]]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _count(table: dict[tuple[str, str], list[int]], reasons: dict[str, int], kind: str,
+           case: str, found: list[dict[str, Any]]) -> None:
+    """Add one case's verdict (``found``: its reasons, empty = passed) to the tallies."""
+    cell = table.setdefault((kind, case), [0, 0])
+    cell[0] += bool(found)
+    cell[1] += 1
+    for r in found:
+        key = r["template"].split(" (")[0][:40]
+        reasons[key] = reasons.get(key, 0) + 1
+
+
 def rescore(dump: Path) -> dict[str, Any]:
     """:func:`measure`'s figures for the cases of a ``--dump`` file, re-scored with the current
     thresholds (:func:`~gan_imaging.core.vision.integrity.verdict`): seconds instead of a full
@@ -284,12 +290,7 @@ def rescore(dump: Path) -> dict[str, Any]:
     for line in dump.open(encoding="utf-8"):
         row = json.loads(line)
         found = verdict(row["m"])
-        cell = table.setdefault((row["set"], row["case"]), [0, 0])
-        cell[0] += bool(found)
-        cell[1] += 1
-        for r in found:
-            key = r["template"].split(" (")[0][:40]
-            reasons[key] = reasons.get(key, 0) + 1
+        _count(table, reasons, row["set"], row["case"], found)
         if row["case"] == "good" and found:
             wrong.append((row["set"], row["file"], row["case"],
                           render_message(found[0]["template"], found[0]["params"])))  # fmt: skip
