@@ -26,9 +26,10 @@ error), so the first grid index reaching a floor is found by bisection (:func:`c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
-from scipy.fft import dctn
+from scipy.fft import dct
 
 from gan_imaging.core.imaging.quality import QUALITY_GRIDS, SsimReference
 
@@ -59,6 +60,24 @@ _VP8_AC = np.array([
 ], np.float32)
 
 
+@cache
+def _sample(n: int, k: int) -> np.ndarray:
+    """The fixed-seed sample of ``k`` of ``n`` blocks (ascending indices; cached: a ladder's
+    renditions share their sizes across photos)."""
+    out = np.sort(np.random.default_rng(0).choice(n, k, replace=False))
+    out.flags.writeable = False
+    return out
+
+
+@cache
+def _dct_matrix(n: int) -> np.ndarray:
+    """The orthonormal DCT-II matrix D (n × n, float32): a block's coefficients are D·B·Dᵀ
+    (one batched matmul, ~2× scipy's dctn on thousands of tiny blocks)."""
+    out: np.ndarray = dct(np.eye(n, dtype=np.float32), norm="ortho", axis=0)
+    out.flags.writeable = False
+    return out
+
+
 class _Proxy:
     """Sampled ``size`` × ``size`` DCT blocks of a uint8 luma plane (H × W), their variances
     and information weights; subclasses give the quantiser steps and dead zone."""
@@ -77,8 +96,7 @@ class _Proxy:
         if n > self.max_blocks:
             # Gather only the sampled blocks (row-major block order, as a full reshape lists
             # them): the whole plane is never copied.
-            pick = np.sort(np.random.default_rng(0).choice(n, self.max_blocks, replace=False))
-            by, bx = np.divmod(pick, nbx)
+            by, bx = np.divmod(_sample(n, self.max_blocks), nbx)
             plane = np.ascontiguousarray(luma)
             width = plane.shape[1]
             offsets = (np.arange(n_)[:, None] * width + np.arange(n_)).reshape(-1)
@@ -88,7 +106,8 @@ class _Proxy:
         else:
             x = luma[: nby * n_, : nbx * n_].astype(np.float32) - 128.0
             blocks = x.reshape(nby, n_, nbx, n_).transpose(0, 2, 1, 3).reshape(-1, n_, n_)
-        coef = dctn(blocks, axes=(1, 2), norm="ortho").reshape(len(blocks), n_ * n_)
+        basis = _dct_matrix(n_)
+        coef = (basis @ blocks @ basis.T).reshape(len(blocks), n_ * n_)
         self.var = blocks.reshape(len(blocks), n_ * n_).var(axis=1)
         self.weight = np.log1p(self.var / _C2) * 2.0  # σx ≈ σy: the floor's information weight
         self.total = float(self.weight.sum())

@@ -22,7 +22,7 @@ def renditions(outs):
 
 def test_pipeline_is_registered_with_the_new_version():
     p = PIPELINES.get("thumbnails")
-    assert p.version == VERSION == "thumbnails-6" and p.device == "cpu"
+    assert p.version == VERSION == "thumbnails-7" and p.device == "cpu"
     assert p.spec_type is ThumbnailSpec
 
 
