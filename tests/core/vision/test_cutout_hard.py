@@ -169,3 +169,44 @@ def test_grey_body_the_network_missed_is_not_taken_for_a_shadow(bottom):
     alpha = plainmatte.plain_matte(rgb, (250, 250, 250), 1.0, net)
     assert alpha[25:bottom - 5, 35:105].min() == 255
     assert alpha[40:80, 128:142].max() == 0
+
+
+@pytest.mark.parametrize("seed", [8, 33])
+def test_light_product_the_network_confirms_is_kept_not_refused(seed):
+    """Light products on white (procedural hard cases) whose colour contrast with their
+    surround is too low for the salient check: it refuses the plain path's matte ("nothing
+    stands out"), but the network sees the same object, so the cutout keeps it."""
+    from gan_imaging.core.vision import salient
+    from gan_imaging.core.vision.cutout import fill_low_contrast, network_matte
+    from gan_imaging.core.vision.plainmatte import border_colour, plain_matte
+    from gan_imaging.core.vision.segnet import get_model
+
+    rgb, truth = synth_hard.hard_composite("light_on_white", [], [], (256, 256),
+                                           np.random.default_rng(seed))  # fmt: skip
+    image = Image.fromarray(rgb)
+    m = cutout(image)
+    assert m.method == "plain"
+    assert iou(np.asarray(m.alpha) >= 128, truth >= 128) >= 0.8
+    # Without the network's confirmation the salient check would have refused it.
+    colour, _share, dist = border_colour(rgb)
+    net = network_matte(image, get_model())
+    noise = float(np.percentile(dist[dist <= 24], 95))
+    fused = fill_low_contrast(plain_matte(rgb, colour, noise, net), net)
+    assert salient.fallback(image, fused, "plain")[1] == "none"
+
+
+def test_network_confirms_only_a_decisive_matte_of_the_same_object():
+    from gan_imaging.core.vision.cutout import confirmed
+
+    yy, xx = np.mgrid[0:200, 0:200]
+    disc = ((yy - 100) ** 2 + (xx - 100) ** 2 < 60**2).astype(np.uint8) * 255
+    image = Image.fromarray(np.full((200, 200, 3), 250, np.uint8))
+    bigger = ((yy - 100) ** 2 + (xx - 100) ** 2 < 64**2).astype(np.uint8) * 255
+    assert confirmed(image, disc, bigger)
+    elsewhere = np.roll(disc, 90, axis=1)
+    assert not confirmed(image, disc, elsewhere)  # another object
+    assert not confirmed(image, disc, np.where(bigger > 0, 150, 100).astype(np.uint8))  # hesitant
+    assert not confirmed(image, disc, np.zeros_like(disc))  # the network sees nothing
+    specks = np.zeros_like(disc)
+    specks[::20, ::20] = 255
+    assert not confirmed(image, specks, specks)  # scattered, not one object
