@@ -41,10 +41,11 @@ def iou(alpha: np.ndarray, truth: np.ndarray) -> float:
 
 
 def eval_files(
-    photos: Path, rows: list[dict[str, str]], limit: int
+    photos: Path, rows: list[dict[str, str]], limit: int, split: str = "eval"
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Eval-split cutouts (uint8 RGBA, ≤ 800 px) and background photos (short side 900 px)."""
-    ev = [r for r in rows if synth.split_of(r["file"]) == "eval"]
+    """Cutouts (uint8 RGBA, ≤ 800 px) and background photos (short side 900 px) of ``split``
+    (``"eval"``; ``"train"`` to set thresholds without looking at the eval split)."""
+    ev = [r for r in rows if synth.split_of(r["file"]) == split]
     cuts = [c for c in (synth.load_cutout(photos / r["file"], 800) for r in ev
                         if r["bg"] == "transparent") if c is not None][:limit]  # fmt: skip
     bgs = [synth.load_background(photos / r["file"], 900) for r in ev
@@ -89,11 +90,12 @@ def on_checks(rgb: np.ndarray, alpha: np.ndarray) -> Image.Image:
 
 def measure(
     photos: Path, rows: list[dict[str, str]], seg: SegModel, *, limit: int,
-    per_category: int, sheet: Path | None,
+    per_category: int, sheet: Path | None, split: str = "eval",
 ) -> dict[str, float]:  # fmt: skip
-    """Run every set through every method; print the tables; write the hard-case contact
-    sheet (photo | truth | ours, two columns of triplets); return the headline figures."""
-    cuts, bgs = eval_files(photos, rows, limit)
+    """Run every set of ``split`` through every method; print the tables; write the hard-case
+    contact sheet (photo | truth | ours, two columns of triplets); return the headline
+    figures."""
+    cuts, bgs = eval_files(photos, rows, limit, split)
     scores: dict[tuple[str, str], list[float]] = {}
     holes: dict[tuple[str, str], list[float]] = {}
     chosen: dict[str, dict[str, int]] = {}

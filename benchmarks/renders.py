@@ -2,6 +2,7 @@
 
     python benchmarks/renders.py [--photos DIR] [--limit N] [--sections cutout,packshots,...]
                                  [--edge-limit N] [--per-category 30] [--publish-sheet FILE]
+                                 [--cutout-split eval|train]
 
 Ends with ``RESULT iou_plain=… iou_complex=… iou_hard=… hole_recall=…
 integrity_false_pass=… integrity_false_alarm=… edge_anchor_ok=… render_success=…
@@ -214,6 +215,8 @@ def main() -> None:
     ap.add_argument("--publish-sheet", type=Path, default=Path("var/bench/publishable.jpg"),
                     help="24 photos across sources: input | packshot | 2 studio scenes")
     ap.add_argument("--per-category", type=int, default=30, help="hard-set composites each")
+    ap.add_argument("--cutout-split", choices=("eval", "train"), default="eval",
+                    help="corpus split of the cutout section (train: to set thresholds)")
     ap.add_argument("--model", type=Path, default=None, help="cutout weights (default: bundled)")
     ap.add_argument("--sections", default=",".join(SECTIONS),
                     help=f"comma-separated subset of {','.join(SECTIONS)} (default: all; "
@@ -237,7 +240,7 @@ def main() -> None:
     if "cutout" in args.sections:
         results |= cutout_eval.measure(args.photos, rows, seg, limit=args.limit,
                                        per_category=args.per_category,
-                                       sheet=args.hard_sheet)  # fmt: skip
+                                       sheet=args.hard_sheet, split=args.cutout_split)  # fmt: skip
     if "packshots" in args.sections:
         results |= packshots(args, rows, ctx_models, sheet_rows)
         results |= scenes(args, rows, ctx_models, sheet_rows)
