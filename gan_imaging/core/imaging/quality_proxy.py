@@ -26,7 +26,7 @@ error), so the first grid index reaching a floor is found by bisection (:func:`c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from scipy.fft import dct
@@ -60,10 +60,10 @@ _VP8_AC = np.array([
 ], np.float32)
 
 
-@cache
+@lru_cache(maxsize=64)
 def _sample(n: int, k: int) -> np.ndarray:
-    """The fixed-seed sample of ``k`` of ``n`` blocks (ascending indices; cached: a ladder's
-    renditions share their sizes across photos)."""
+    """The fixed-seed sample of ``k`` of ``n`` blocks (ascending indices; the ladder's widths
+    recur from photo to photo; bounded: heights vary with every aspect ratio)."""
     out = np.sort(np.random.default_rng(0).choice(n, k, replace=False))
     out.flags.writeable = False
     return out

@@ -233,10 +233,9 @@ def confirmed(image: Image.Image, plain: np.ndarray, net: np.ndarray) -> bool:
     q = salient.matte_quality(image, plain)
     if q["share"] < salient.MIN_MATTE_SHARE or q["gathered"] < salient.MIN_GATHERED:
         return False
-    a, n = plain >= 128, net >= 128
-    solid = int(n.sum())
-    if solid == 0 or ((net >= 32) & (net <= 223)).sum() > salient.MAX_SOFT * solid:
+    if salient.soft_share(net) > salient.MAX_SOFT:
         return False
+    a, n = plain >= 128, net >= 128
     return bool((a & n).sum() >= NET_CONFIRMS * (a | n).sum())
 
 

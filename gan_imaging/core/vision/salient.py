@@ -293,7 +293,15 @@ def matte_quality(image: Image.Image, alpha: np.ndarray) -> dict[str, float]:
     rgb = np.asarray(image.convert("RGB").resize(on.shape[::-1], Image.Resampling.BILINEAR))
     return {"share": float(on.mean()), "gathered": float(sizes[:4].sum() / sizes.sum()),
             "contrast": contrast(colour_bins(rgb), on, ring(on)),
-            "soft": float(((a >= 32) & (a <= 223)).sum() / on.sum())}  # fmt: skip
+            "soft": soft_share(a)}  # fmt: skip
+
+
+def soft_share(alpha: np.ndarray) -> float:
+    """Soft pixels (alpha 32–223) per solid one (alpha ≥ 128) of a uint8 matte (≥ 0; inf when
+    nothing is solid): a hesitant blotch has many."""
+    solid = int((alpha >= 128).sum())
+    soft = int(((alpha >= 32) & (alpha <= 223)).sum())
+    return soft / solid if solid else float("inf")
 
 
 def passes(quality: dict[str, float], method: str) -> bool:
