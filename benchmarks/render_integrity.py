@@ -50,12 +50,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.integrity_damages import DAMAGES  # noqa: E402
+from benchmarks.integrity_sheets import Cell, cell, sheet_of  # noqa: E402
 from gan_imaging.core.errors import render_message  # noqa: E402
 from gan_imaging.core.vision import synth  # noqa: E402
 from gan_imaging.core.vision.cutout import cutout  # noqa: E402
@@ -63,8 +64,6 @@ from gan_imaging.core.vision.integrity import check_integrity, verdict  # noqa: 
 from gan_imaging.core.vision.packshot import clean_alpha  # noqa: E402
 
 DEFAULT_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "products"
-THUMB = 132
-Cell = tuple[Image.Image, Image.Image, str, bool]
 
 
 def composites(
@@ -88,36 +87,6 @@ def composites(
             size = sizes[int(rng.integers(3))]
             bg = bgs[(3 * k + j) % len(bgs)]
             yield (name, "complex", *synth.composite(cut, bg, size, rng, fill=(0.45, 0.9)))
-
-
-def _cell(im: Image.Image, alpha: np.ndarray | None = None) -> Image.Image:
-    """A THUMB px square thumbnail; with ``alpha``, the cutout on mid grey."""
-    if alpha is not None:
-        grey = Image.new("RGB", im.size, (160, 160, 160))
-        grey.paste(im.convert("RGB"), (0, 0), Image.fromarray(alpha, "L"))
-        im = grey
-    im = im.copy()
-    im.thumbnail((THUMB, THUMB))
-    out = Image.new("RGB", (THUMB, THUMB), (255, 255, 255))
-    out.paste(im, ((THUMB - im.width) // 2, (THUMB - im.height) // 2))
-    return out
-
-
-def _sheet(cells: list[Cell], path: Path) -> None:
-    """Contact sheet: photo | checked cutout + verdict, four pairs a row."""
-    per_row, cw, ch = 4, 2 * THUMB + 8, THUMB + 30
-    rows = max(1, (len(cells) + per_row - 1) // per_row)
-    sheet = Image.new("RGB", (per_row * cw, rows * ch), "white")
-    draw = ImageDraw.Draw(sheet)
-    for i, (photo, cut, label, ok) in enumerate(cells):
-        x, y = (i % per_row) * cw, (i // per_row) * ch
-        sheet.paste(photo, (x, y))
-        sheet.paste(cut, (x + THUMB + 2, y))
-        colour = (0, 110, 0) if ok else (190, 0, 0)
-        draw.text((x + 2, y + THUMB + 2), label[:46], fill=colour)
-        draw.text((x + 2, y + THUMB + 14), label[46:92], fill=colour)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path)
 
 
 def _time_full_size(photos: Path, rows: list[dict[str, str]], model: Any) -> float:
@@ -222,7 +191,7 @@ def measure(
             _count(table, reasons, kind, case, report.reasons)
             if sheet is None:
                 continue
-            item = (_cell(im), _cell(im, alpha), f"{case}: {_label(report)}", report.ok)
+            item = (cell(im), cell(im, alpha), f"{case}: {_label(report)}", report.ok)
             if case == "good" and not report.ok:
                 alarms.append(item)
                 wrong.append((kind, name, case, _label(report)))
@@ -240,7 +209,7 @@ def measure(
         for suffix, cells in (("", sample), ("_alarms", alarms), ("_passes", passes),
                               ("_real", real)):  # fmt: skip
             if cells:
-                _sheet(cells, sheet.with_name(sheet.stem + suffix + sheet.suffix))
+                sheet_of(cells, sheet.with_name(sheet.stem + suffix + sheet.suffix))
     return {**_figures(table), "reasons": reasons, "wrong": wrong,
             "check_s": statistics.mean(times) if times else float("nan"),
             "check_s_2048": _time_full_size(photos, rows, seg)}  # fmt: skip

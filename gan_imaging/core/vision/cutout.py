@@ -176,8 +176,9 @@ def cutout(image: Image.Image, *, method: str = "auto", model: SegModel | None =
         net = network_matte(rgb_im, seg)
         alpha_np, used = fill_low_contrast(plain_matte(rgb, colour, noise, net), net), "plain"
         d = np.abs(rgb.astype(np.float32) - np.array(colour, np.float32)).max(axis=2)
-        if not trusted(rgb_im, alpha_np, edges(d)) and not confirmed(rgb_im, alpha_np, net):
-            alpha_np, used = salient.fallback(rgb_im, alpha_np, "plain")
+        q = salient.matte_quality(rgb_im, alpha_np)  # measured once for the three checks
+        if not trusted(rgb_im, alpha_np, edges(d), q) and not confirmed(rgb_im, alpha_np, net, q):
+            alpha_np, used = salient.fallback(rgb_im, alpha_np, "plain", q)
         return Matte(Image.fromarray(alpha_np, "L"), used, colour if used == "plain" else None,
                      share, seg.model_version)  # fmt: skip
     seg = _model(model)
@@ -199,13 +200,16 @@ def _model(model: SegModel | None) -> SegModel:
 OUTLINED = 0.7
 
 
-def trusted(image: Image.Image, plain: np.ndarray, edge: np.ndarray) -> bool:
+def trusted(image: Image.Image, plain: np.ndarray, edge: np.ndarray,
+            quality: dict[str, float] | None = None) -> bool:  # fmt: skip
     """Whether the plain path's matte (uint8 (H, W)) needs no salient check: it is one
     gathered object (:func:`.salient.matte_quality`) whose outline lies on the photo's edges
     (``edge``: bool (H, W), within 2 px, at least :data:`OUTLINED` of it). A white card on
-    white has too little colour contrast for that check, but a closed outline. (Agreement with
-    the network is no evidence: the matte already holds the network's parts.)"""
-    q = salient.matte_quality(image, plain)
+    white has too little colour contrast for that check, but a closed outline. (The matte
+    already holds the network's parts; whether the network's own matte agrees is
+    :func:`confirmed`'s question.) ``quality``: the matte's :func:`.salient.matte_quality`, if
+    measured."""
+    q = quality or salient.matte_quality(image, plain)
     if q["share"] < salient.MIN_MATTE_SHARE or q["gathered"] < salient.MIN_GATHERED:
         return False
     a = plain >= 128
@@ -219,7 +223,8 @@ def trusted(image: Image.Image, plain: np.ndarray, edge: np.ndarray) -> bool:
 NET_CONFIRMS = 0.75
 
 
-def confirmed(image: Image.Image, plain: np.ndarray, net: np.ndarray) -> bool:
+def confirmed(image: Image.Image, plain: np.ndarray, net: np.ndarray,
+              quality: dict[str, float] | None = None) -> bool:  # fmt: skip
     """Whether the network confirms the plain path's matte (uint8 (H, W)) though its outline
     is not the photo's edges: the matte is one gathered object (:func:`.salient.matte_quality`)
     and the network's matte ``net`` (uint8 (H, W)) is a decisive one (at most
@@ -229,8 +234,8 @@ def confirmed(image: Image.Image, plain: np.ndarray, net: np.ndarray) -> bool:
     it ("nothing stands out") where the network sees the product whole; on the corpus's
     composites (train split) every plain-path matte the salient check refused or replaced was
     one the network confirms at IoU ≥ 0.81. Uniform photos and star fields give the network
-    nothing to confirm."""
-    q = salient.matte_quality(image, plain)
+    nothing to confirm. ``quality``: ``plain``'s :func:`.salient.matte_quality`, if measured."""
+    q = quality or salient.matte_quality(image, plain)
     if q["share"] < salient.MIN_MATTE_SHARE or q["gathered"] < salient.MIN_GATHERED:
         return False
     if salient.soft_share(net) > salient.MAX_SOFT:

@@ -316,14 +316,16 @@ def passes(quality: dict[str, float], method: str) -> bool:
     return ok
 
 
-def fallback(image: Image.Image, alpha: np.ndarray, method: str) -> tuple[np.ndarray, str]:
+def fallback(image: Image.Image, alpha: np.ndarray, method: str,
+             quality: dict[str, float] | None = None) -> tuple[np.ndarray, str]:  # fmt: skip
     """The cutout to use, given the ``alpha`` (uint8 (H, W)) that the colour model
     (``method="plain"``) or the network (``"network"``) made of ``image``: ``(alpha,
     method)`` when it :func:`passes` (and, from the network, is at least :data:`FRAGMENT`
     of the salient object's size), else the salient object's alpha and ``"salient"``, else
-    an all-zero alpha and ``"none"``: nothing stands out, refuse."""
+    an all-zero alpha and ``"none"``: nothing stands out, refuse. ``quality``: ``alpha``'s
+    :func:`matte_quality`, if the caller measured it already."""
     alpha = np.asarray(alpha, np.uint8)
-    ok = passes(matte_quality(image, alpha), method)
+    ok = passes(quality or matte_quality(image, alpha), method)
     if method == "plain" and ok:
         return alpha, method
     found = salient_matte(image, alpha if method == "network" else None)
